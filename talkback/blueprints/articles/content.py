@@ -1,0 +1,114 @@
+"""Articles and the comment policy: slugs, seed data, the queries the reader pages make."""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import current_app
+
+from ...extensions import db
+from ...models import Article, Comment, CommentStatus, PolicyRule
+from ...settings import Settings
+
+CONTENT_DIR = Path(__file__).resolve().parents[2] / "content"
+
+
+def slugify(title: str, max_length: int = 100) -> str:
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")
+    if len(slug) > max_length:
+        slug = slug[:max_length].rsplit("-", 1)[0]
+    return slug or "article"
+
+
+def unique_slug(title: str) -> str:
+    base = slugify(title)
+    taken = set(db.session.scalars(sa.select(Article.slug).where(Article.slug.like(f"{base}%"))))
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def seed_policy_rules() -> None:
+    if db.session.scalar(sa.select(sa.func.count()).select_from(PolicyRule)):
+        return
+    rules = json.loads((CONTENT_DIR / "policy_rules.json").read_text(encoding="utf-8"))
+    db.session.add_all(PolicyRule(number=n, text=text) for n, text in enumerate(rules, start=1))
+
+
+def load_demo_content() -> None:
+    """Loads content/demo.json when the site has no articles yet."""
+    if db.session.scalar(sa.select(sa.func.count()).select_from(Article)):
+        return
+    demo = json.loads((CONTENT_DIR / "demo.json").read_text(encoding="utf-8"))
+    for item in demo["articles"]:
+        published_at = datetime.fromisoformat(item["published_at"])
+        article = Article(
+            slug=unique_slug(item["title"]),
+            title=item["title"],
+            byline=item["byline"],
+            body="\n\n".join(item["paragraphs"]),
+            copyright_notice=item.get("copyright_notice", ""),
+            published_at=published_at,
+        )
+        db.session.add(article)
+        for c in item.get("comments", []):
+            submitted_at = datetime.fromisoformat(c["submitted_at"])
+            db.session.add(
+                Comment(
+                    article=article,
+                    body=c["body"],
+                    author_name=c["author_name"],
+                    author_email=c["author_email"],
+                    author_website=c.get("author_website", ""),
+                    submitted_at=submitted_at,
+                    status_changed_at=submitted_at,
+                    status=CommentStatus.APPROVED,
+                    held_for=[],
+                )
+            )
+        db.session.flush()
+
+
+def policy_rules() -> list[PolicyRule]:
+    return list(db.session.scalars(sa.select(PolicyRule).order_by(PolicyRule.number)))
+
+
+def policy_text(site: Settings, key: str) -> str:
+    """A policy text setting with "{site}" filled in (replace, not format: admins edit these)."""
+    return site[key].replace("{site}", current_app.config["SITE_OWNER"])
+
+
+def policy_context(site: Settings) -> dict[str, object]:
+    """What the article page's policy block needs."""
+    return {"rules": policy_rules(), "policy_disclaimer": policy_text(site, "POLICY_DISCLAIMER")}
+
+
+@dataclass(frozen=True)
+class ArticleSummary:
+    article: Article
+    approved_count: int
+
+
+def latest_articles(limit: int = 20) -> list[ArticleSummary]:
+    """The front page: newest first, with approved-comment counts, in one query."""
+    approved = (
+        sa.select(sa.func.count(Comment.id))
+        .where(Comment.article_id == Article.id, Comment.status == CommentStatus.APPROVED)
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        sa.select(Article, approved).order_by(Article.published_at.desc(), Article.id.desc()).limit(limit)
+    ).all()
+    return [ArticleSummary(article, count) for article, count in rows]
+
+
+def article_by_slug(slug: str) -> Article | None:
+    return db.session.scalar(sa.select(Article).where(Article.slug == slug))

@@ -1,0 +1,100 @@
+"""What the comment section shows: a page of approved comments and the reader's own pending ones."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from ...extensions import db
+from ...models import Article, Comment, CommentStatus, ModerationEvent
+
+
+@dataclass(frozen=True)
+class NumberedComment:
+    number: int
+    comment: Comment
+
+
+@dataclass(frozen=True)
+class CommentPage:
+    """One page of an article's approved comments, oldest first, numbered across pages."""
+
+    comments: list[NumberedComment]
+    page: int
+    pages: int
+    total: int
+
+    @property
+    def older_page(self) -> int | None:
+        return self.page - 1 if self.page > 1 else None
+
+    @property
+    def newer_page(self) -> int | None:
+        return self.page + 1 if self.page < self.pages else None
+
+
+def approved_count(article: Article) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count(Comment.id)).where(
+            Comment.article_id == article.id, Comment.status == CommentStatus.APPROVED
+        )
+    ) or 0
+
+
+def approved_page(article: Article, page: int | None, per_page: int) -> CommentPage:
+    """Page `page` (1 = oldest); None means the newest page, which readers see first."""
+    total = approved_count(article)
+    pages = max(1, -(-total // per_page))
+    page = pages if page is None else min(max(page, 1), pages)
+    offset = (page - 1) * per_page
+    comments = db.session.scalars(
+        sa.select(Comment)
+        .where(Comment.article_id == article.id, Comment.status == CommentStatus.APPROVED)
+        .order_by(Comment.submitted_at, Comment.id)
+        .offset(offset)
+        .limit(per_page)
+    ).all()
+    numbered = [NumberedComment(offset + i, c) for i, c in enumerate(comments, start=1)]
+    return CommentPage(numbered, page, pages, total)
+
+
+@dataclass(frozen=True)
+class OwnComment:
+    """A comment shown only to the browser that posted it, with what became of it."""
+
+    comment: Comment
+    # The rule cited when it was rejected (number, text), else None.
+    rejected_rule: tuple[int, str] | None = None
+
+    @property
+    def rejected(self) -> bool:
+        return self.comment.status == CommentStatus.REJECTED
+
+
+# Spam looks pending to its sender: a bot learns nothing from the answer.
+_OWN_VISIBLE = (CommentStatus.PENDING, CommentStatus.SPAM, CommentStatus.REJECTED)
+
+
+def own_comments(article: Article, ids: list[int]) -> list[OwnComment]:
+    """The reader's comments on this article that the public cannot see, oldest first."""
+    if not ids:
+        return []
+    comments = db.session.scalars(
+        sa.select(Comment)
+        .where(Comment.id.in_(ids), Comment.article_id == article.id, Comment.status.in_(_OWN_VISIBLE))
+        .order_by(Comment.submitted_at, Comment.id)
+    ).all()
+    rejected_ids = [c.id for c in comments if c.status == CommentStatus.REJECTED]
+    rules: dict[int, tuple[int, str]] = {}
+    if rejected_ids:
+        events = db.session.scalars(
+            sa.select(ModerationEvent)
+            .where(ModerationEvent.comment_id.in_(rejected_ids),
+                   ModerationEvent.to_status == CommentStatus.REJECTED)
+            .order_by(ModerationEvent.id)
+        ).all()
+        for event in events:  # the latest rejection wins
+            if event.rule_number is not None:
+                rules[event.comment_id] = (event.rule_number, event.rule_text)
+    return [OwnComment(c, rules.get(c.id)) for c in comments]

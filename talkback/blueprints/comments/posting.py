@@ -1,0 +1,41 @@
+"""Posting a comment: screen it, store it, say what happened."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ...extensions import db
+from ...models import Article, Comment, utcnow
+from ...settings import Settings
+from .screening import Decision, Submission, screen
+
+
+@dataclass(frozen=True)
+class Outcome:
+    decision: Decision
+    # The stored comment; None when screening refused it.
+    comment: Comment | None
+
+
+def submit_comment(article: Article, submission: Submission, settings: Settings) -> Outcome:
+    decision = screen(article, submission, settings)
+    if decision.refused:
+        return Outcome(decision, None)
+    now = utcnow()
+    comment = Comment(
+        article_id=article.id,
+        body=submission.body,
+        author_name=submission.author_name,
+        author_email=submission.author_email,
+        author_website=submission.author_website,
+        author_ip=submission.ip,
+        user_agent=submission.user_agent[:400],
+        submitted_at=now,
+        status_changed_at=now,
+        status=decision.status,
+        held_for=decision.markers,
+    )
+    db.session.add(comment)
+    # Committed before the reader is told anything: a comment acknowledged is a comment stored.
+    db.session.commit()
+    return Outcome(decision, comment)

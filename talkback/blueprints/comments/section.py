@@ -1,0 +1,51 @@
+"""The comment section's context, shared by the article page and the posting view."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import session
+
+from ...models import Article
+from ...settings import Settings
+from . import cookies
+from .fields import count_body
+from .forms import CommentForm
+from .listing import approved_page, own_comments
+from .screening import CLOSED_MESSAGE, comments_closed
+from .text import MORE_SMILIES, PICKER_SMILIES
+
+# Name, email and website carried across the Post/Redirect/Get of a plain form post.
+PREFILL_KEY = "comment_author_prefill"
+
+
+def comment_form(site: Settings, formdata: Any = None, keep: dict[str, str] | None = None) -> CommentForm:
+    """A form bound to what was posted, or a blank one prefilled with the reader's details."""
+    max_length = site["COMMENT_MAX_LENGTH"]
+    if formdata is not None:
+        return CommentForm(formdata=formdata, max_length=max_length)
+    remembered = cookies.remembered_author()
+    data = keep or {**(session.pop(PREFILL_KEY, None) or remembered), "remember": bool(remembered)}
+    return CommentForm(formdata=None, data=data, max_length=max_length)
+
+
+def section_context(
+    article: Article, form: CommentForm, site: Settings, *, page: int | None = None,
+    status_message: str = "", status_kind: str = "info", own_ids: list[int] | None = None,
+    focus_body: bool = False,
+) -> dict[str, Any]:
+    closed = comments_closed(article, site)
+    return {
+        "article": article,
+        "comment_page": approved_page(article, page, site["COMMENTS_PER_PAGE"]),
+        "own_comments": own_comments(article, cookies.pending_ids() if own_ids is None else own_ids),
+        "form": form,
+        "count": count_body(form.body.data or "", form.max_length),
+        "closed": closed,
+        "closed_message": CLOSED_MESSAGE,
+        "status_message": status_message,
+        "status_kind": status_kind,
+        "focus_body": focus_body,
+        "picker_smilies": PICKER_SMILIES,
+        "more_smilies": MORE_SMILIES,
+    }

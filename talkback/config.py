@@ -1,0 +1,97 @@
+"""Documented defaults. Load order: these → instance/config.py → TALKBACK_* environment variables.
+
+Every key can be overridden by an environment variable named TALKBACK_<KEY>; values are parsed as
+JSON where they can be (so TALKBACK_COMMENT_MAX_LENGTH=2000 is an int, TALKBACK_DEMO_CONTENT=false
+a bool). Keys marked "(site setting)" can also be changed by an admin on the dashboard's settings
+page; the stored value then wins over these defaults.
+"""
+
+# --- Site -----------------------------------------------------------------------------------
+SITE_NAME = "Talkback News"
+# Shown in the comment policy's disclaimer ("do not necessarily reflect the views of …").
+SITE_OWNER = "Talkback News"
+# Dates on pages are shown in this IANA time zone; everything is stored in UTC.
+SITE_TIMEZONE = "America/Dominica"
+# Load the demo article (content/) on start when the site has no articles yet.
+DEMO_CONTENT = True
+
+# --- Database -------------------------------------------------------------------------------
+# DATABASE_URL (also read from the plain DATABASE_URL environment variable) selects the database.
+# None means the embedded SQLite file instance/talkback.sqlite3, brought up to date on start.
+DATABASE_URL = None
+# Upgrade the schema to the newest migration at start. True only suits the embedded SQLite
+# default; a production database is upgraded by `flask db upgrade` (see docs/deploy.md).
+AUTO_MIGRATE = None  # None: on for the embedded SQLite default, off otherwise
+
+# --- Comments -------------------------------------------------------------------------------
+# Longest comment in user-perceived characters (site setting).
+COMMENT_MAX_LENGTH = 1500
+# Approved comments per public comment page (WordPress-style older/newer comment pages).
+COMMENTS_PER_PAGE = 50
+# How long the browser that posted a comment keeps seeing it as pending (seconds).
+PENDING_COOKIE_MAX_AGE = 60 * 60 * 24 * 90
+# How long "Save my name, email, and website" remembers them (seconds).
+REMEMBER_AUTHOR_MAX_AGE = 60 * 60 * 24 * 365
+
+# --- Screening (all site settings) ------------------------------------------------------------
+# Seconds a reader must wait between two comments (same IP or same email). 0 turns it off.
+COMMENT_FLOOD_SECONDS = 15
+# Per-IP limit on posting comments (Flask-Limiter syntax). Empty turns it off.
+COMMENT_RATE_LIMIT = "5 per minute; 50 per day"
+# Per-IP limit on the live character counter, which fires at each pause in typing.
+COUNTER_RATE_LIMIT = "120 per minute"
+# A form sent sooner than this after it was rendered is treated as a bot (stored as spam).
+COMMENT_MIN_FILL_SECONDS = 3
+# A comment with this many links or more is held with a marker.
+COMMENT_MAX_LINKS = 2
+# Words or phrases that mark a comment as spam (case-insensitive, whole words).
+DISALLOWED_WORDS: list[str] = []
+# Words or phrases that hold a comment with a marker for the moderator's attention.
+HOLD_WORDS: list[str] = []
+# Close comments on an article this many days after it was published. 0 = never.
+COMMENTS_CLOSE_AFTER_DAYS = 0
+# Trust mode: approve at once an author whose name and email already have an approved comment.
+# Off by default: the site promises that every comment is approved before it is posted.
+TRUST_APPROVED_AUTHORS = False
+
+# --- Moderators -----------------------------------------------------------------------------
+MODERATION_PAGE_SIZE = 50
+# Failed logins allowed per IP and per account name.
+LOGIN_RATE_LIMIT = "10 per 15 minutes"
+# Seconds an "Undo" stays offered after a decision.
+UNDO_SECONDS = 600
+
+# --- Shared state ---------------------------------------------------------------------------
+# Redis for limiter counters and the comment-list cache when several processes serve the site.
+# None: kept in this process (right for `flask run` and one gunicorn worker per machine is NOT
+# enough for limits to hold across workers — set it in production).
+REDIS_URL = None
+
+# --- Security -------------------------------------------------------------------------------
+# Set to True when the site is served over HTTPS: cookies are then marked Secure.
+HTTPS = False
+# Largest request body accepted (bytes); a comment is at most a few KiB.
+MAX_CONTENT_LENGTH = 64 * 1024
+# Secret key: from TALKBACK_SECRET_KEY in production; generated into instance/ for the
+# embedded default.
+SECRET_KEY = None
+
+# --- Comment policy (site settings; the numbered rules live in the policy_rule table) ---------
+# "{site}" is replaced by SITE_OWNER.
+POLICY_DISCLAIMER = (
+    "Disclaimer: The comments on this page do not necessarily reflect the views of {site}. "
+    "All comments are approved by {site} before they are posted. We never censor based on "
+    "political or ideological points of view, but we do try to maintain a sensible balance "
+    "between free speech and responsible moderating."
+)
+# The full policy at /policy, paragraphs separated by blank lines; the rules are listed after it.
+POLICY_FULL_TEXT = (
+    "Comments on {site} are moderated before they appear. Every comment is read by a member of "
+    "our moderation team, who approves it or declines it under the rules below. We never censor "
+    "based on political or ideological points of view.\n\n"
+    "Your email address is never published. We use it only to tell comments apart and, "
+    "rarely, to contact you about a comment you wrote.\n\n"
+    "By posting you agree that your comment may be edited for length or to remove material "
+    "that breaks these rules, and that it may be declined without notice. A declined comment "
+    "is never shown to other readers; the browser that posted it is told which rule it broke."
+)

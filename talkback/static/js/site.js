@@ -1,0 +1,53 @@
+// Reader-side behaviour layered over forms that work without JavaScript.
+// No inline script anywhere (CSP script-src 'self'); htmx does the requests.
+(function () {
+  "use strict";
+  document.documentElement.classList.add("js");
+
+  // Smiley buttons submit the form to the server without JS; with JS they insert at the caret.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("button.smiley-button");
+    if (!button) return;
+    var form = button.form;
+    var textarea = form && form.querySelector("textarea[name=body]");
+    if (!textarea) return;
+    event.preventDefault();
+    insertAtCaret(textarea, button.value);
+    textarea.dispatchEvent(new CustomEvent("talkback:inserted", { bubbles: true }));
+  });
+
+  function insertAtCaret(textarea, code) {
+    var start = textarea.selectionStart, end = textarea.selectionEnd, text = textarea.value;
+    // A smiley is only converted where it stands alone, so pad it with spaces where needed.
+    var before = start > 0 && !/\s/.test(text.charAt(start - 1)) ? " " : "";
+    var after = end < text.length && !/\s/.test(text.charAt(end)) ? " " : "";
+    var insert = before + code + after;
+    textarea.focus();
+    textarea.setRangeText(insert, start, end, "end");
+  }
+
+  // The counter's response says whether the text is over the limit (HX-Trigger).
+  document.addEventListener("talkback:counted", function (event) {
+    var textarea = event.target.closest ? event.target : null;
+    if (!textarea || textarea.tagName !== "TEXTAREA") return;
+    if (event.detail && event.detail.tooLong) {
+      textarea.setAttribute("aria-invalid", "true");
+    } else if (!textarea.hasAttribute("data-server-error")) {
+      textarea.removeAttribute("aria-invalid");
+    }
+  });
+
+  // After htmx swaps a region, put focus where the swapped content asks for it, or on the
+  // status message, so keyboard and screen reader users are not left on a removed button.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var target = event.detail.target;
+    if (!target || !target.isConnected) return;
+    var wanted = target.querySelector("[data-autofocus]");
+    if (wanted) {
+      wanted.focus();
+    } else if (target.id === "comments") {
+      var status = document.getElementById("comment-status");
+      if (status && status.textContent.trim()) status.focus();
+    }
+  });
+})();

@@ -1,0 +1,177 @@
+"""Site-wide web plumbing: security headers, error pages, template helpers, login loading."""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, abort, current_app, request, url_for
+from flask_wtf.csrf import CSRFError, generate_csrf
+from markupsafe import Markup
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from .blueprints.comments.text import excerpt, render_body
+from .blueprints.htmx import is_htmx, render_page_or_fragment
+from .extensions import db, login_manager
+from .models import Moderator
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'self'",
+        "base-uri 'self'",
+        "object-src 'none'",
+    ]
+)
+
+# htmx reads this from <meta name="htmx-config">. No eval, no script tags from responses, no
+# indicator <style> (CSP), self requests only; 422 (invalid form) swaps in place, other errors
+# land in the page's error region unless the view retargets them.
+HTMX_CONFIG = {
+    "allowEval": False,
+    "allowScriptTags": False,
+    "includeIndicatorStyles": False,
+    "selfRequestsOnly": True,
+    "historyRestoreAsHxRequest": False,
+    "defaultSwapStyle": "outerHTML",
+    "responseHandling": [
+        {"code": "204", "swap": False},
+        {"code": "[23]..", "swap": True},
+        {"code": "422", "swap": True},
+        {"code": "[45]..", "swap": True, "error": True, "target": "#request-error",
+         "swapOverride": "innerHTML"},
+    ],
+}
+
+ERROR_MESSAGES = {
+    400: "The request could not be understood.",
+    403: "You are not allowed to do that.",
+    404: "There is nothing at this address.",
+    405: "That action is not available here.",
+    409: "That conflicts with something that already happened.",
+    413: "That was too large to accept.",
+    422: "Some of what was sent could not be accepted.",
+    429: "Too many requests; please wait a moment and try again.",
+    500: "Something went wrong on our side. Nothing you sent was lost; please try again.",
+}
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(_security_headers)
+    app.before_request(_reject_non_utf8)
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected_error)
+    app.jinja_env.filters["localdate"] = localdate
+    app.jinja_env.filters["localtime"] = localtime
+    app.jinja_env.filters["isodate"] = lambda value: value.isoformat()
+    app.jinja_env.filters["comment_html"] = _comment_html
+    app.jinja_env.filters["excerpt"] = excerpt
+    app.jinja_env.globals["csrf_token"] = generate_csrf
+    app.jinja_env.globals["is_htmx"] = is_htmx
+    app.jinja_env.globals["htmx_config"] = json.dumps(HTMX_CONFIG, separators=(",", ":"))
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in to moderate."
+    login_manager.session_protection = "strong"
+    login_manager.user_loader(_load_moderator)
+
+
+def _security_headers(response):
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if current_app.config["HTTPS"]:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    return response
+
+
+def _reject_non_utf8():
+    """Werkzeug would quietly replace bad bytes; we answer 400 instead of storing mangled text."""
+    try:
+        urllib.parse.unquote_to_bytes(request.query_string).decode("utf-8")
+        if request.method == "POST" and request.mimetype == "application/x-www-form-urlencoded":
+            raw = request.get_data(cache=True)
+            urllib.parse.parse_qsl(raw.decode("ascii"), errors="strict", encoding="utf-8")
+    except UnicodeDecodeError:
+        abort(400, "The text you sent was not valid UTF-8. Please check it and send it again.")
+
+
+def _render_error(status: int, message: str, title: str | None = None):
+    response = render_page_or_fragment(
+        "errors/page.html", "errors/_error.html", status,
+        status_code=status, title=title or ERROR_MESSAGES.get(status, "Error"), message=message,
+    )
+    return response
+
+
+def _csrf_error(error: CSRFError):
+    return _render_error(
+        400,
+        "This form has expired or was sent from elsewhere. Please reload the page and send it again; "
+        "copy your text first if you typed a lot.",
+        title="Please reload the page",
+    )
+
+
+def _http_error(error: HTTPException):
+    status = error.code or 500
+    if status < 400:
+        return error
+    description = error.description if error.description != type(error).description else None
+    response = _render_error(status, description or ERROR_MESSAGES.get(status, error.name))
+    if status == 405 and error.valid_methods:
+        response.headers["Allow"] = ", ".join(error.valid_methods)
+    retry_after = getattr(error, "retry_after", None)
+    if retry_after:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+def _unexpected_error(error: Exception):
+    if isinstance(error, HTTPException):
+        return _http_error(error)
+    current_app.logger.exception("unhandled error", exc_info=error)
+    db.session.rollback()
+    return _render_error(500, ERROR_MESSAGES[500], title=InternalServerError.name)
+
+
+def _load_moderator(user_id: str) -> Moderator | None:
+    try:
+        moderator_id, generation = (int(part) for part in user_id.split(":"))
+    except ValueError:
+        return None
+    moderator = db.session.get(Moderator, moderator_id)
+    if moderator is None or moderator.session_generation != generation:
+        return None
+    return moderator
+
+
+def _comment_html(text: str) -> Markup:
+    return render_body(text, mrgreen_src=url_for("static", filename="img/mrgreen.svg"))
+
+
+def _tz() -> ZoneInfo:
+    return ZoneInfo(current_app.config["SITE_TIMEZONE"])
+
+
+def localdate(value: datetime) -> str:
+    local = value.astimezone(_tz())
+    return f"{local:%B} {local.day}, {local.year}"
+
+
+def localtime(value: datetime) -> str:
+    local = value.astimezone(_tz())
+    hour = local.hour % 12 or 12
+    return f"{localdate(value)} at {hour}:{local:%M} {'am' if local.hour < 12 else 'pm'}"
