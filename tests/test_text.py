@@ -69,7 +69,7 @@ def test_count_code_points():
 
 def test_measure_fields():
     count = measure("ab" + FAMILY, 10)
-    assert count == Count(used=3, limit=10, code_points=9, code_point_limit=40)
+    assert count == Count(used=3, limit=10, code_points=9, code_point_limit=80)
     assert count.remaining == 7
     assert not count.too_long
 
