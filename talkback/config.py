@@ -66,6 +66,15 @@ UNDO_SECONDS = 600
 # None: kept in this process (right for `flask run` and one gunicorn worker per machine is NOT
 # enough for limits to hold across workers — set it in production).
 REDIS_URL = None
+# Rendered pages of approved comments kept per process when REDIS_URL is not set (an LRU; a page
+# is a few tens of KiB). Entries are keyed on the article's comments_version, so a moderation
+# decision is seen at once by every process.
+COMMENT_CACHE_SIZE = 512
+# Seconds a cached page of comments lives in Redis (outdated versions are never read again).
+COMMENT_CACHE_TTL = 60 * 60 * 24
+# Whole article pages kept per process for first-time visitors (the CSRF token is filled in per
+# request). 0 turns it off.
+PAGE_CACHE_SIZE = 256
 
 # --- Security -------------------------------------------------------------------------------
 # Set to True when the site is served over HTTPS: cookies are then marked Secure.

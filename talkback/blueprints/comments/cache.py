@@ -1,0 +1,236 @@
+"""An article's rendered approved comments, cached until the next moderation decision on it.
+
+The cache key is (article id, article.comments_version, comments per page, page), plus a salt for
+everything else the HTML depends on (the templates' source, the site's time zone, the URL root).
+Every moderation decision bumps `comments_version` on the article row, and the key is read from
+that row on each request, so a decision is visible at once in every process: an outdated entry is
+simply never asked for again (the in-process LRU evicts it, Redis lets it expire).
+
+With REDIS_URL set the HTML is shared by every process through Redis; otherwise each process keeps
+an LRU of COMMENT_CACHE_SIZE pages. If Redis fails, the page is rendered as if nothing were cached.
+Only pages that exist are stored (an out-of-range ?cpage= is clamped and stored under the page it
+shows), so nobody can fill the cache by asking for page numbers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Protocol
+
+from flask import Flask, current_app, render_template, request, session
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
+
+from ...models import Article, PolicyRule
+from ...settings import EDITABLE, Settings
+from .cookies import AUTHOR_COOKIE, PENDING_COOKIE
+from .listing import approved_page
+
+TEMPLATE = "comments/_approved.html"
+# Templates whose source is part of every key: a deploy with a new look never serves old HTML.
+KEYED_TEMPLATES = (TEMPLATE, "comments/_comment.html")
+EXTENSION = "talkback_comment_cache"
+NEWEST = "newest"
+
+
+class Store(Protocol):
+    def get(self, key: str) -> str | None: ...
+
+    def set(self, key: str, value: str) -> None: ...
+
+
+class LRUStore:
+    """This process's most recently used pages, at most `size` of them."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._items: OrderedDict[str, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> str | None:
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def set(self, key: str, value: str) -> None:
+        if self.size <= 0:
+            return
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+class RedisStore:
+    """Pages shared by every process; an entry lives `ttl` seconds (outdated ones are never read)."""
+
+    def __init__(self, url: str, ttl: int):
+        import redis
+
+        self._redis = redis
+        self.client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        self.ttl = ttl
+
+    def get(self, key: str) -> str | None:
+        try:
+            value = self.client.get(key)
+        except self._redis.RedisError:
+            current_app.logger.warning("comment cache: Redis unavailable, rendering uncached")
+            return None
+        return value.decode() if value is not None else None
+
+    def set(self, key: str, value: str) -> None:
+        try:
+            self.client.set(key, value.encode(), ex=self.ttl)
+        except self._redis.RedisError:
+            current_app.logger.warning("comment cache: Redis unavailable, not storing")
+
+
+def init_app(app: Flask) -> None:
+    app.extensions[EXTENSION] = _make_store(app)
+
+
+def _make_store(app: Flask) -> Store:
+    if app.config.get("REDIS_URL"):
+        return RedisStore(app.config["REDIS_URL"], app.config["COMMENT_CACHE_TTL"])
+    return LRUStore(app.config["COMMENT_CACHE_SIZE"])
+
+
+def store() -> Store:
+    app = current_app._get_current_object()
+    if EXTENSION not in app.extensions:
+        init_app(app)
+    return app.extensions[EXTENSION]
+
+
+def _salt(app: Flask) -> str:
+    """What the HTML depends on besides the key: templates' source and the time zone."""
+    salt = app.extensions.get(EXTENSION + "_salt")
+    if salt is None:
+        digest = hashlib.sha256(app.config["SITE_TIMEZONE"].encode())
+        for name in KEYED_TEMPLATES:
+            source, _, _ = app.jinja_env.loader.get_source(app.jinja_env, name)
+            digest.update(source.encode())
+        salt = app.extensions[EXTENSION + "_salt"] = digest.hexdigest()[:16]
+    return salt
+
+
+def cache_key(article: Article, per_page: int, page: int | str) -> str:
+    app = current_app._get_current_object()
+    return (f"talkback:comments:{_salt(app)}:{request.script_root}:{article.id}:{article.slug}:"
+            f"v{article.comments_version}:{per_page}:{page}")
+
+
+def approved_comments_html(article: Article, page: int | None, per_page: int) -> Markup:
+    """The approved-comments block of `page` (None: the newest page), from the cache when it can."""
+    wanted: int | str = NEWEST if page is None else max(page, 1)
+    cache = store()
+    html = cache.get(cache_key(article, per_page, wanted))
+    if html is not None:
+        return Markup(html)  # noqa: S704  (HTML we rendered ourselves with autoescape)
+    comment_page = approved_page(article, page, per_page)
+    html = render_template(TEMPLATE, article=article, comment_page=comment_page)
+    if wanted == NEWEST or wanted == comment_page.page:
+        cache.set(cache_key(article, per_page, wanted), html)
+    if wanted != comment_page.page:
+        cache.set(cache_key(article, per_page, comment_page.page), html)
+    return Markup(html)  # noqa: S704
+
+
+# ------------------------------------------------------------------------------------------------
+# The whole article page, and its ETag
+# ------------------------------------------------------------------------------------------------
+#
+# What the article page shows depends on: the article row (its comments_version among it), the
+# comment page asked for, the site settings, the policy rules, whether comments are closed, the
+# templates — all of which go into `PageState.key` — and, per browser, on the CSRF token of its
+# session, its pending-comments and remembered-author cookies, and one-shot session state (a flashed
+# "awaiting moderation", the Post/Redirect/Get prefill) or a moderator's login.
+#
+# * A page with one-shot state or for a logged-in moderator is never cached and has no ETag.
+# * The ETag covers the key, the two cookies and the session's CSRF token, so a browser revalidates
+#   to 304 only when every part of what it would be sent is the same (a moderation decision bumps
+#   comments_version, which is in the key, and also covers the status of the reader's own comments,
+#   which are always on this article).
+# * The HTML itself is shared between browsers only when neither cookie is present (a first
+#   visit, the common case); the CSRF token is then punched out of the stored copy and this
+#   request's token put back in. Kept in this process only (the key is read from the database on
+#   every request, so processes never disagree).
+
+PAGE_EXTENSION = "talkback_page_cache"
+
+
+@dataclass(frozen=True)
+class PageState:
+    key: str
+    etag: str
+    # No per-browser content but the CSRF token: the HTML may be shared.
+    shared: bool
+
+
+def page_state(article: Article, site: Settings, page: int | None, rules: list[PolicyRule],
+               closed: bool) -> PageState | None:
+    """What this request's article page depends on; None if it must be rendered afresh."""
+    from .section import PREFILL_KEY
+
+    if "_flashes" in session or PREFILL_KEY in session or "_user_id" in session:
+        return None
+    app = current_app._get_current_object()
+    parts = [
+        _all_templates_salt(app), request.script_root, article.id, article.slug, article.title,
+        article.byline, article.body, article.copyright_notice, article.published_at.isoformat(),
+        article.comments_version, closed, "newest" if page is None else max(page, 1),
+        [site[spec.key] for spec in EDITABLE], [(rule.number, rule.text) for rule in rules],
+    ]
+    key = hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
+    cookies = [request.cookies.get(name, "") for name in (PENDING_COOKIE, AUTHOR_COOKIE)]
+    generate_csrf()  # the page carries this session's token: make sure the session has one
+    etag = hashlib.sha256("\0".join([key, *cookies, str(session.get("csrf_token"))]).encode())
+    return PageState(key, etag.hexdigest()[:32], shared=not any(cookies))
+
+
+def cached_page(state: PageState) -> str | None:
+    if not state.shared:
+        return None
+    html = _page_store().get(state.key)
+    return None if html is None else html.replace(_placeholder(), generate_csrf())
+
+
+def store_page(state: PageState, html: str) -> None:
+    if state.shared:
+        _page_store().set(state.key, html.replace(generate_csrf(), _placeholder()))
+
+
+def _page_store() -> LRUStore:
+    app = current_app._get_current_object()
+    if PAGE_EXTENSION not in app.extensions:
+        app.extensions[PAGE_EXTENSION] = (LRUStore(app.config["PAGE_CACHE_SIZE"]),
+                                          "csrf-token-" + secrets.token_hex(16))
+    return app.extensions[PAGE_EXTENSION][0]
+
+
+def _placeholder() -> str:
+    _page_store()
+    return current_app.extensions[PAGE_EXTENSION][1]
+
+
+def _all_templates_salt(app: Flask) -> str:
+    salt = app.extensions.get(PAGE_EXTENSION + "_salt")
+    if salt is None:
+        digest = hashlib.sha256()
+        for name in sorted(app.jinja_env.list_templates()):
+            digest.update(name.encode())
+            digest.update(app.jinja_env.loader.get_source(app.jinja_env, name)[0].encode())
+        salt = app.extensions[PAGE_EXTENSION + "_salt"] = digest.hexdigest()[:16]
+    return salt
