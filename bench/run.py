@@ -385,8 +385,9 @@ def queue_urls(browser: Browser) -> tuple[str, str] | None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seconds", type=float, default=3, help="seconds per measured slice (default 3)")
-    parser.add_argument("--rounds", type=int, default=3, help="measured slices per row; the best counts")
+    parser.add_argument("--seconds", type=float, default=2, help="seconds per measured slice (default 2)")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="pairs of slices (hello world, then the row) per row; the median counts")
     parser.add_argument("--warmup", type=float, default=2, help="warm-up seconds per row (default 2)")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--only", default="", help="comma-separated row letters to run, e.g. A,B")
@@ -413,36 +414,47 @@ def main() -> int:
 
     plain = scripts("plain")
 
+    hello_slices: list[dict] = []
+
+    def slice_of(url, script, headers, args, tag, stored=None) -> dict:
+        before = stored() if stored else 0
+        r = wrk(url, opts.seconds, script=script, connections=opts.connections, threads=threads,
+                headers=headers, args=[*args, tag] if args is not None else None)
+        r["seconds"] = round(r["duration_us"] / 1e6, 2)
+        r["rps"] = round(r["requests"] / (r["duration_us"] / 1e6), 1)
+        if stored:
+            r["stored"] = stored() - before
+            r["stored_per_s"] = round(r["stored"] / (r["duration_us"] / 1e6), 1)
+        return r
+
     def measure(name: str, url: str, *, script: Path = plain, headers=None, args=None,
                 note: str = "", stored=None) -> Row:
-        """Warm up, then `rounds` slices; the row is the best slice (least disturbed by the other
-        programs on the machine); every slice is kept in the JSON. `stored` counts comments."""
+        """Warm up, then `rounds` pairs of slices: hello world, then this row. Each pair gives a
+        ratio; the row reports the median pair, so load from other programs on the machine, which
+        drifts slowly, hits both halves of a pair alike. Every slice is kept in the JSON."""
         wrk(url, opts.warmup, script=script, connections=opts.connections, threads=threads,
-            headers=headers, args=[*(args or []), "warm"] if args is not None else None)
-        runs = []
+            headers=headers, args=[*args, "warm"] if args is not None else None)
+        pairs = []
         for i in range(opts.rounds):
-            before = stored() if stored else 0
-            r = wrk(url, opts.seconds, script=script, connections=opts.connections, threads=threads,
-                    headers=headers, args=[*(args or []), f"run{i}"] if args is not None else None)
-            seconds = r["duration_us"] / 1e6
-            r["seconds"] = round(seconds, 2)
-            r["rps"] = round(r["requests"] / seconds, 1)
-            if stored:
-                r["stored"] = stored() - before
-                r["stored_per_s"] = round(r["stored"] / seconds, 1)
-            runs.append(r)
-        best = max(runs, key=lambda r: r.get("stored_per_s", r["rps"]))
-        errors = sum(sum(r["errors"].values()) for r in runs)
-        row = Row(name, rps=best["rps"], p50_ms=round(best["p50_us"] / 1000, 2),
-                  p99_ms=round(best["p99_us"] / 1000, 2), errors=errors,
-                  requests=sum(r["requests"] for r in runs), note=note,
-                  extra={"slices": runs, "median_rps": sorted(r["rps"] for r in runs)[len(runs) // 2]})
+            a = slice_of(hello_url, plain, None, None, "")
+            hello_slices.append(a)
+            r = slice_of(url, script, headers, args, f"run{i}", stored)
+            metric = r.get("stored_per_s", r["rps"])
+            pairs.append((metric / a["rps"] if a["rps"] else 0.0, a, r))
+        pairs.sort(key=lambda p: p[0])
+        ratio, a, r = pairs[len(pairs) // 2]
+        errors = sum(sum(p[2]["errors"].values()) for p in pairs)
+        row = Row(name, rps=r["rps"], p50_ms=round(r["p50_us"] / 1000, 2),
+                  p99_ms=round(r["p99_us"] / 1000, 2), errors=errors,
+                  requests=sum(p[2]["requests"] for p in pairs), note=note,
+                  ratio=round(r["rps"] / a["rps"], 3),
+                  extra={"pairs": [{"hello": p[1], "row": p[2]} for p in pairs], "hello_rps": a["rps"]})
         if stored:
-            row.extra["stored_per_s"] = best["stored_per_s"]
-            row.extra["stored"] = sum(r["stored"] for r in runs)
-            row.note = f"{best['stored_per_s']:.0f} stored/s; {row.extra['stored']} stored in all"
+            row.extra["stored_per_s"] = r["stored_per_s"]
+            row.extra["stored"] = sum(p[2]["stored"] for p in pairs)
+            row.note = f"{r['stored_per_s']:.0f} stored/s; {row.extra['stored']} stored in all"
         print(f"  {name:<34} {row.rps:>8.0f} req/s  p50 {row.p50_ms:>6.2f} ms  p99 {row.p99_ms:>7.2f} ms"
-              f"  errors {errors}  {row.note}", flush=True)
+              f"  errors {errors}  × A {row.ratio:.2f} (A {a['rps']:.0f})  {row.note}", flush=True)
         rows.append(row)
         return row
 
@@ -451,7 +463,8 @@ def main() -> int:
 
     try:
         print(f"Talkback bench: {cpu_count()} gunicorn workers, wrk -t{threads} -c{opts.connections}, "
-              f"{opts.warmup:g}s warm-up + best of {opts.rounds} × {opts.seconds:g}s per row; temp dir {tmp}",
+              f"{opts.warmup:g}s warm-up + {opts.rounds} × ({opts.seconds:g}s hello world, "
+              f"{opts.seconds:g}s row) per row; temp dir {tmp}",
               flush=True)
         hello = Server("hello:create_app()", env, tmp / "hello.log", pythonpath=str(BENCH))
         servers.append(hello)
@@ -462,7 +475,8 @@ def main() -> int:
         servers.append(site)
         site.wait_ready("/articles/bench-0")
 
-        baseline = measure("A hello world (start)", hello.base + "/")
+        hello_url = hello.base + "/"
+        wrk(hello_url, opts.warmup, script=plain, connections=opts.connections, threads=threads)
 
         if wanted("B"):
             for n in (0, 100, 1000):
@@ -527,11 +541,14 @@ def main() -> int:
                     args=[], stored=lambda: count_comments(app, ids["bench-post"]))
             rss["after D"] = site.worker_rss_mib()
 
-        closing = measure("A hello world (end)", hello.base + "/")
-        base_rps = (baseline.rps + closing.rps) / 2
-        for row in rows:
-            if row.rps and not row.name.startswith("A "):
-                row.ratio = round(row.rps / base_rps, 3)
+        rates = sorted(a["rps"] for a in hello_slices)
+        base_rps = rates[len(rates) // 2]
+        a = next(a for a in hello_slices if a["rps"] == base_rps)
+        rows.insert(0, Row("A hello world (all slices)", rps=base_rps, p50_ms=round(a["p50_us"] / 1000, 2),
+                           p99_ms=round(a["p99_us"] / 1000, 2),
+                           errors=sum(sum(a["errors"].values()) for a in hello_slices),
+                           requests=sum(a["requests"] for a in hello_slices),
+                           note=f"median of {len(rates)} slices, {rates[0]:.0f}–{rates[-1]:.0f}"))
         rss["end"] = site.worker_rss_mib()
     finally:
         for server in servers:
@@ -603,7 +620,7 @@ def print_table(rows: list[Row], base_rps: float, rss: dict, verdicts: list[dict
         ratio = f"{r.ratio:.2f}" if r.ratio is not None else ("—" if not r.name.startswith("A ") else "1")
         print(f"{r.name:<36} {r.rps:>8.0f} {r.p50_ms:>8.2f} {r.p99_ms:>8.2f} {r.errors:>7} {ratio:>6}"
               f"  {r.note}")
-    print(f"\nbaseline (mean of the two A rows): {base_rps:.0f} req/s")
+    print("\n× A: each row against the hello-world slice run just before it; the median of the pairs")
     for when, sizes in rss.items():
         print(f"worker RSS {when}: {', '.join(f'{s:.1f}' for s in sizes)} MiB")
     print("\ntargets:")
