@@ -115,10 +115,12 @@ def store() -> Store:
 
 
 def _salt(app: Flask) -> str:
-    """What the HTML depends on besides the key: templates' source and the time zone."""
+    """What the HTML depends on besides the key: templates' source and the time zone; and the
+    database, so that sites sharing one Redis never see each other's comments."""
     salt = app.extensions.get(EXTENSION + "_salt")
     if salt is None:
         digest = hashlib.sha256(app.config["SITE_TIMEZONE"].encode())
+        digest.update(app.config["SQLALCHEMY_DATABASE_URI"].encode())
         for name in KEYED_TEMPLATES:
             source, _, _ = app.jinja_env.loader.get_source(app.jinja_env, name)
             digest.update(source.encode())
