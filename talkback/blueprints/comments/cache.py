@@ -20,13 +20,16 @@ import secrets
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import partial
 from typing import Protocol
 
+import sqlalchemy as sa
 from flask import Flask, current_app, render_template, request, session
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
+from sqlalchemy.orm import Session
 
-from ...models import Article, PolicyRule
+from ...models import Article, Comment, CommentStatus, PolicyRule
 from ...settings import EDITABLE, Settings
 from .cookies import AUTHOR_COOKIE, PENDING_COOKIE
 from .listing import approved_page
@@ -148,6 +151,35 @@ def approved_comments_html(article: Article, page: int | None, per_page: int) ->
     if wanted != comment_page.page:
         cache.set(cache_key(article, per_page, comment_page.page), html)
     return Markup(html)  # noqa: S704
+
+
+# ------------------------------------------------------------------------------------------------
+# Keeping the key honest
+# ------------------------------------------------------------------------------------------------
+#
+# The moderation actions bump comments_version themselves; so that no other way of changing a
+# comment through the ORM (a shell, a command, a test, a future feature) can leave a stale page,
+# every flush that changes a comment bumps its article too: a changed or deleted comment, or a new
+# one that is public at once. A new pending or spam comment does not (nothing public changed, and a
+# bot's spam must not empty the cache). Bulk UPDATEs bypass the ORM and must bump explicitly.
+
+
+@sa.event.listens_for(Session, "before_flush")
+def _bump_comments_version(db_session: Session, _flush_context, _instances) -> None:
+    changed = [c for c in db_session.new if isinstance(c, Comment) and c.status == CommentStatus.APPROVED]
+    changed += [c for c in db_session.dirty
+                if isinstance(c, Comment) and db_session.is_modified(c, include_collections=False)]
+    changed += [c for c in db_session.deleted if isinstance(c, Comment)]
+    articles = {id(a): a for a in map(partial(_article_of, db_session), changed) if a is not None}
+    for article in articles.values():
+        if sa.inspect(article).persistent and article not in db_session.deleted:
+            article.comments_version = Article.comments_version + 1
+
+
+def _article_of(db_session: Session, comment: Comment) -> Article | None:
+    if comment.article_id is not None:
+        return db_session.get(Article, comment.article_id)
+    return comment.__dict__.get("article")  # set through the relationship, not flushed yet
 
 
 # ------------------------------------------------------------------------------------------------
