@@ -7,6 +7,7 @@ comments; the live counter runs none at all.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -135,3 +136,22 @@ def test_counter_runs_no_query(client, csrf):
     assert response.status_code == 200
     assert "500 characters available" in response.get_data(as_text=True)
     assert statements == []
+
+
+def _plan(app: Flask, statement) -> str:
+    with app.app_context():
+        compiled = statement.compile(db.engine, compile_kwargs={"literal_binds": True})
+        rows = db.session.execute(sa.text(f"EXPLAIN QUERY PLAN {compiled}")).all()
+        return "\n".join(str(row[-1]) for row in rows)
+
+
+@pytest.mark.skipif(bool(os.environ.get("TEST_DATABASE_URL")), reason="SQLite's query planner")
+def test_the_public_list_and_its_count_are_read_from_the_index(app, article):
+    grow_to(app, article.id, CommentStatus.APPROVED, 200, "p")
+    approved = (Comment.article_id == article.id, Comment.status == CommentStatus.APPROVED)
+    page = (sa.select(Comment).where(*approved).order_by(Comment.submitted_at, Comment.id)
+            .limit(50).offset(100))
+    plan = _plan(app, page)
+    assert "USING INDEX ix_comment_article_status_time" in plan and "TEMP B-TREE" not in plan, plan
+    plan = _plan(app, sa.select(sa.func.count(Comment.id)).where(*approved))
+    assert "USING COVERING INDEX ix_comment_article_status_time" in plan, plan
