@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -31,7 +31,15 @@ def configure_engine(engine: Engine) -> None:
         # A POST writes: take the write lock at BEGIN, so the busy timeout applies. A deferred
         # transaction that reads first and then writes fails at once (SQLITE_BUSY_SNAPSHOT) when
         # another writer got in between.
-        if has_request_context() and request.method == "POST":
+        if has_request_context() and request.method == "POST" and not g.get("talkback_done_writing"):
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         else:
             connection.exec_driver_sql("BEGIN")
+
+
+def done_writing() -> None:
+    """Called once a POST has committed what it writes: its later transactions in this request (the
+    reads that render the answer) begin as plain BEGIN, so the write lock is not held while the
+    page is rendered and other writers go on. A view that writes again must not call it."""
+    if has_request_context():
+        g.talkback_done_writing = True

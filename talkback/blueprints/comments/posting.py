@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ...database import done_writing
 from ...extensions import db
 from ...models import Article, Comment, utcnow
 from ...settings import Settings
@@ -38,4 +39,5 @@ def submit_comment(article: Article, submission: Submission, settings: Settings)
     db.session.add(comment)
     # Committed before the reader is told anything: a comment acknowledged is a comment stored.
     db.session.commit()
+    done_writing()  # what follows only reads: render without holding SQLite's write lock
     return Outcome(decision, comment)
