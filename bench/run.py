@@ -541,6 +541,14 @@ def main() -> int:
                     args=[], stored=lambda: count_comments(app, ids["bench-post"]))
             rss["after D"] = site.worker_rss_mib()
 
+        # Memory: the same workload once more; a worker's resident size should not grow with it.
+        rss["before repeat"] = site.worker_rss_mib()
+        for path in ("/articles/bench-100", "/articles/bench-1000", "/articles/bench-1000?cpage=1"):
+            wrk(site.base + path, opts.seconds, script=plain, connections=opts.connections, threads=threads)
+        if wanted("D"):
+            wrk(f"{site.base}/articles/bench-post/comments", opts.seconds, script=post,
+                connections=opts.connections, threads=threads, args=["repeat"])
+        rss["after repeat"] = site.worker_rss_mib()
         rates = sorted(a["rps"] for a in hello_slices)
         base_rps = rates[len(rates) // 2]
         a = next(a for a in hello_slices if a["rps"] == base_rps)

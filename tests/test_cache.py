@@ -5,6 +5,7 @@ own working CSRF token, and a conditional GET answers 304 only when nothing on t
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from html.parser import HTMLParser
 
 import pytest
 import sqlalchemy as sa
@@ -66,6 +67,41 @@ def test_every_first_visitor_gets_a_token_of_their_own_that_works(app, article):
     assert post(second, url, token_1).status_code == 400  # one session's token fails in another
     assert post(second, url, token_2, 2).status_code == 303
     assert post(first, url, token_1, 3).status_code == 303
+
+
+class _Hidden(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.values: dict[str, str] = {}
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "input" and a.get("type") == "hidden":
+            self.values[a["name"]] = a.get("value") or ""
+
+
+def hidden_values(html: str) -> dict[str, str]:
+    parser = _Hidden()
+    parser.feed(html)
+    return parser.values
+
+
+def test_a_cached_page_repeats_no_per_render_value(app, article):
+    """Every hidden field (the CSRF token, and any stamp of when the form was rendered) is made
+    afresh for each visitor, cached page or not."""
+    url = f"/articles/{article.slug}"
+    pages = [app.test_client().get(url).get_data(as_text=True) for _ in range(3)]
+    values = [hidden_values(html) for html in pages]
+    assert "csrf_token" in values[0]
+    for name in values[0]:
+        assert len({v[name] for v in values}) == 3, name
+    # Apart from those values the pages are the same page.
+    stripped = set()
+    for html, hidden in zip(pages, values, strict=True):
+        for value in hidden.values():
+            html = html.replace(value, "")
+        stripped.add(html)
+    assert len(stripped) == 1
 
 
 def test_conditional_get_answers_304_only_while_nothing_on_the_page_changed(make_app, article):

@@ -26,16 +26,17 @@ def show(slug: str):
     if state and state.etag in request.if_none_match:
         response = make_response("", 304)
     else:
-        html = cache.cached_page(state) if state else None
+        form = comment_form(site)
+        html = cache.cached_page(state, form) if state else None
         if html is None:
             # After a plain (no-JS) post, Post/Redirect/Get brings the thank-you message here.
             flashed = get_flashed_messages(category_filter=["comment-status"])
-            context = section_context(article, comment_form(site), site, page=page,
+            context = section_context(article, form, site, page=page,
                                       status_message=flashed[0] if flashed else "")
             html = render_template("articles/page.html", rules=rules,
                                    policy_disclaimer=policy_text(site, "POLICY_DISCLAIMER"), **context)
             if state:
-                cache.store_page(state, html)
+                cache.store_page(state, html, form)
         response = make_response(html)
     if state:
         response.set_etag(state.etag)

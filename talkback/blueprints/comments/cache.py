@@ -21,10 +21,11 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import partial
-from typing import Protocol
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from flask import Flask, current_app, render_template, request, session
+from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy.orm import Session
@@ -52,17 +53,17 @@ class LRUStore:
 
     def __init__(self, size: int):
         self.size = size
-        self._items: OrderedDict[str, str] = OrderedDict()
+        self._items: OrderedDict[str, Any] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: str) -> str | None:
+    def get(self, key: str) -> Any:
         with self._lock:
             value = self._items.get(key)
             if value is not None:
                 self._items.move_to_end(key)
             return value
 
-    def set(self, key: str, value: str) -> None:
+    def set(self, key: str, value: Any) -> None:
         if self.size <= 0:
             return
         with self._lock:
@@ -127,7 +128,9 @@ def _salt(app: Flask) -> str:
         for name in KEYED_TEMPLATES:
             source, _, _ = app.jinja_env.loader.get_source(app.jinja_env, name)
             digest.update(source.encode())
-        salt = app.extensions[EXTENSION + "_salt"] = digest.hexdigest()[:16]
+        salt = digest.hexdigest()[:16]
+        if not app.jinja_env.auto_reload:  # templates edited while `flask run --debug` runs
+            app.extensions[EXTENSION + "_salt"] = salt
     return salt
 
 
@@ -192,7 +195,8 @@ def _article_of(db_session: Session, comment: Comment) -> Article | None:
 # session, its pending-comments and remembered-author cookies, and one-shot session state (a flashed
 # "awaiting moderation", the Post/Redirect/Get prefill) or a moderator's login.
 #
-# * A page with one-shot state or for a logged-in moderator is never cached and has no ETag.
+# * A page with one-shot state or for a logged-in moderator (a session holding more than the CSRF
+#   token) is never cached and has no ETag.
 # * The ETag covers the key, the two cookies and the session's CSRF token, so a browser revalidates
 #   to 304 only when every part of what it would be sent is the same (a moderation decision bumps
 #   comments_version, which is in the key, and also covers the status of the reader's own comments,
@@ -203,6 +207,7 @@ def _article_of(db_session: Session, comment: Comment) -> Article | None:
 #   every request, so processes never disagree).
 
 PAGE_EXTENSION = "talkback_page_cache"
+READER_SESSION_KEYS = {"csrf_token"}
 
 
 @dataclass(frozen=True)
@@ -216,9 +221,9 @@ class PageState:
 def page_state(article: Article, site: Settings, page: int | None, rules: list[PolicyRule],
                closed: bool) -> PageState | None:
     """What this request's article page depends on; None if it must be rendered afresh."""
-    from .section import PREFILL_KEY
-
-    if "_flashes" in session or PREFILL_KEY in session or "_user_id" in session:
+    # A reader's session holds the CSRF token; anything more (a flashed message, the prefill of a
+    # Post/Redirect/Get, a login) is shown once or to one person: render afresh, no ETag.
+    if not set(session.keys()) <= READER_SESSION_KEYS:
         return None
     app = current_app._get_current_object()
     parts = [
@@ -234,29 +239,58 @@ def page_state(article: Article, site: Settings, page: int | None, rules: list[P
     return PageState(key, etag.hexdigest()[:32], shared=not any(cookies))
 
 
-def cached_page(state: PageState) -> str | None:
+def cached_page(state: PageState, form: FlaskForm) -> str | None:
+    """The stored page with this request's values in its holes: the CSRF token and every hidden
+    field of `form`, a blank form made for this request (e.g. a stamp of when it was rendered)."""
     if not state.shared:
         return None
-    html = _page_store().get(state.key)
-    return None if html is None else html.replace(_placeholder(), generate_csrf())
+    stored = _page_store().get(state.key)
+    if stored is None:
+        return None
+    names, html = stored
+    values = _per_render_values(form)
+    if names != tuple(values):
+        return None
+    for name, value in values.items():
+        html = html.replace(_placeholder(name), value)
+    return html
 
 
-def store_page(state: PageState, html: str) -> None:
-    if state.shared:
-        _page_store().set(state.key, html.replace(generate_csrf(), _placeholder()))
+def store_page(state: PageState, html: str, form: FlaskForm) -> None:
+    """Keeps the page with its per-render values (those of `form`, the form it shows) punched out."""
+    if not state.shared:
+        return
+    values = _per_render_values(form)
+    # Too short to be told apart from the rest of the page: not worth the risk.
+    if any(len(value) < 16 or value not in html for value in values.values()):
+        return
+    for name, value in values.items():
+        html = html.replace(value, _placeholder(name))
+    _page_store().set(state.key, (tuple(values), html))
+
+
+def _per_render_values(form: FlaskForm) -> dict[str, str]:
+    """The hidden fields' values: the CSRF token (also in the body's hx-headers) and the like."""
+    values = {}
+    for field in form:
+        if field.type == "CSRFTokenField":
+            values[field.name] = field.current_token
+        elif field.type == "HiddenField":
+            values[field.name] = str(field.data or "")
+    return dict(sorted(values.items()))
 
 
 def _page_store() -> LRUStore:
     app = current_app._get_current_object()
     if PAGE_EXTENSION not in app.extensions:
         app.extensions[PAGE_EXTENSION] = (LRUStore(app.config["PAGE_CACHE_SIZE"]),
-                                          "csrf-token-" + secrets.token_hex(16))
+                                          "per-render-" + secrets.token_hex(16))
     return app.extensions[PAGE_EXTENSION][0]
 
 
-def _placeholder() -> str:
+def _placeholder(name: str) -> str:
     _page_store()
-    return current_app.extensions[PAGE_EXTENSION][1]
+    return f"{current_app.extensions[PAGE_EXTENSION][1]}-{name}"
 
 
 def _all_templates_salt(app: Flask) -> str:
@@ -266,5 +300,7 @@ def _all_templates_salt(app: Flask) -> str:
         for name in sorted(app.jinja_env.list_templates()):
             digest.update(name.encode())
             digest.update(app.jinja_env.loader.get_source(app.jinja_env, name)[0].encode())
-        salt = app.extensions[PAGE_EXTENSION + "_salt"] = digest.hexdigest()[:16]
+        salt = digest.hexdigest()[:16]
+        if not app.jinja_env.auto_reload:
+            app.extensions[PAGE_EXTENSION + "_salt"] = salt
     return salt
