@@ -600,10 +600,13 @@ def judge(rows: list[Row]) -> list[dict]:
     b100, b1000 = by_name.get("B article, 100 comments"), by_name.get("B article, 1000 comments")
     if b100 and b100.ratio is not None:
         add("article page, 100 comments ≥ 0.5 × hello world", b100.ratio >= 0.5, f"{b100.ratio:.2f} ×")
-    if b100 and b1000 and b100.rps:
-        ratio = b1000.rps / b100.rps
-        # "No slower": within the run-to-run noise of a shared machine (5 %).
-        add("article page, 1000 comments no slower than 100", ratio >= 0.95, f"{ratio:.2f} × the 100 row")
+    if b100 and b1000 and b100.ratio and b1000.ratio is not None:
+        # Compared through their ratios to hello world (each against its own neighbouring slice),
+        # so that drifting load elsewhere on the machine cancels; "no slower" allows the 10 % that
+        # two runs of the very same row differ by on a shared machine.
+        ratio = b1000.ratio / b100.ratio
+        add("article page, 1000 comments no slower than 100 (±10 %)", ratio >= 0.9,
+            f"{ratio:.2f} × the 100 row")
     c = by_name.get("C counter, 1000 chars")
     if c and c.ratio is not None:
         add("counter ≥ 0.8 × hello world", c.ratio >= 0.8, f"{c.ratio:.2f} ×")
