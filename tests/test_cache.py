@@ -225,3 +225,21 @@ def test_without_redis_the_page_is_rendered_uncached(make_app, article):
     response = app.test_client().get(f"/articles/{article.slug}")
     assert response.status_code == 200
     assert "1 Comment" in response.get_data(as_text=True)
+
+
+def test_a_bulk_update_of_comments_bumps_the_articles_it_touches(make_app, article):
+    app = make_app()
+    url = f"/articles/{article.slug}"
+    client = app.test_client()
+    token = csrf_from(client.get(url).get_data(as_text=True))
+    assert post(client, url, token).status_code == 303
+    assert "1 Comment" in app.test_client().get(url).get_data(as_text=True)  # cached
+    with app.app_context():
+        db.session.execute(sa.update(Comment).where(Comment.status == CommentStatus.PENDING)
+                           .values(status=CommentStatus.APPROVED))
+        db.session.commit()
+    assert "2 Comments" in app.test_client().get(url).get_data(as_text=True)
+    with app.app_context():
+        db.session.execute(sa.delete(Comment).where(Comment.author_name == "Reader 1"))
+        db.session.commit()
+    assert "1 Comment" in app.test_client().get(url).get_data(as_text=True)

@@ -164,7 +164,9 @@ def approved_comments_html(article: Article, page: int | None, per_page: int) ->
 # comment through the ORM (a shell, a command, a test, a future feature) can leave a stale page,
 # every flush that changes a comment bumps its article too: a changed or deleted comment, or a new
 # one that is public at once. A new pending or spam comment does not (nothing public changed, and a
-# bot's spam must not empty the cache). Bulk UPDATEs bypass the ORM and must bump explicitly.
+# bot's spam must not empty the cache). A bulk UPDATE or DELETE of comments run through the session
+# (`db.session.execute(sa.update(Comment)...)`) first bumps every article it touches. Only raw SQL
+# text gets past both, and must bump comments_version itself.
 
 
 @sa.event.listens_for(Session, "before_flush")
@@ -177,6 +179,21 @@ def _bump_comments_version(db_session: Session, _flush_context, _instances) -> N
     for article in articles.values():
         if sa.inspect(article).persistent and article not in db_session.deleted:
             article.comments_version = Article.comments_version + 1
+
+
+@sa.event.listens_for(Session, "do_orm_execute")
+def _bump_before_bulk_change(state) -> None:
+    if not (state.is_update or state.is_delete) or state.bind_mapper is not sa.inspect(Comment):
+        return
+    where = state.statement.whereclause
+    touched = sa.select(Comment.article_id)
+    if where is not None:
+        touched = touched.where(where)
+    state.session.execute(
+        sa.update(Article).where(Article.id.in_(touched))
+        .values(comments_version=Article.comments_version + 1)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _article_of(db_session: Session, comment: Comment) -> Article | None:
