@@ -8,6 +8,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import Flask, abort, current_app, request, url_for
+from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError, generate_csrf
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -129,7 +130,11 @@ def _http_error(error: HTTPException):
     status = error.code or 500
     if status < 400:
         return error
+    if error.response is not None:  # a view or on_breach callback built the answer already
+        return error.response
     description = error.description if error.description != type(error).description else None
+    if isinstance(error, RateLimitExceeded) and not error.limit.error_message:
+        description = None  # "5 per 1 minute" is no message for a reader
     response = _render_error(status, description or ERROR_MESSAGES.get(status, error.name))
     if status == 405 and error.valid_methods:
         response.headers["Allow"] = ", ".join(error.valid_methods)
