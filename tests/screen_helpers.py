@@ -29,9 +29,7 @@ _HIDDEN = re.compile(r'<input[^>]*name="(csrf_token|rendered_at)"[^>]*value="([^
 
 def form_tokens(html: str) -> dict[str, str]:
     """The hidden csrf_token and rendered_at of the comment form on a page."""
-    found = dict(_HIDDEN.findall(html)) | {
-        name: value for value, name in re.findall(r'<input[^>]*value="([^"]*)"[^>]*name="(csrf_token)"', html)
-    }
+    found = dict(_HIDDEN.findall(html))
     assert "csrf_token" in found, "no comment form on the page"
     return found
 
@@ -105,9 +103,11 @@ class ElementCollector(HTMLParser):
         self.shapes: set[tuple[str, tuple[str, ...]]] = set()
         self.attributes: list[tuple[str, str, str]] = []
         self.tags: list[str] = []
+        self.elements: list[tuple[str, dict[str, str]]] = []
 
     def handle_starttag(self, tag, attrs):
         self.tags.append(tag)
+        self.elements.append((tag, {name: value or "" for name, value in attrs}))
         self.shapes.add((tag, tuple(sorted(name for name, _ in attrs))))
         for name, value in attrs:
             self.attributes.append((tag, name, value or ""))
