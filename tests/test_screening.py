@@ -486,3 +486,36 @@ def test_a_repeated_field_is_a_400_with_a_message(app, client, article, htmx):
     assert response.status_code == 400
     assert "“body” sent more than once" in _text(response)
     assert not stored(app, author_email="ada@example.org")
+
+
+# --- configuration ------------------------------------------------------------------------
+
+
+def test_every_config_key_is_documented():
+    import ast
+    from pathlib import Path
+
+    import talkback.config
+
+    source = Path(talkback.config.__file__).read_text(encoding="utf-8")
+    lines = source.splitlines()
+    keys = []
+    for node in ast.parse(source).body:
+        target = node.targets[0] if isinstance(node, ast.Assign) else getattr(node, "target", None)
+        if isinstance(target, ast.Name) and target.id.isupper():
+            keys.append(target.id)
+            above = lines[node.lineno - 2].strip()
+            assert above.startswith("#") or "#" in lines[node.lineno - 1], f"{target.id} has no comment"
+    for spec in settings.EDITABLE:
+        assert spec.key in keys, f"{spec.key} is editable but has no documented default"
+
+
+def test_screening_settings_come_from_the_environment(monkeypatch, make_app):
+    monkeypatch.setenv("TALKBACK_DISALLOWED_WORDS", '["casino", "cheap pills"]')
+    monkeypatch.setenv("TALKBACK_COMMENT_MAX_LINKS", "4")
+    monkeypatch.setenv("TALKBACK_TRUST_APPROVED_AUTHORS", "true")
+    app = make_app()
+    with app.test_request_context():
+        site = settings.current()
+        assert site["DISALLOWED_WORDS"] == ["casino", "cheap pills"]
+        assert site["COMMENT_MAX_LINKS"] == 4 and site["TRUST_APPROVED_AUTHORS"] is True
