@@ -66,8 +66,7 @@ ERROR_MESSAGES = {
 
 def init_app(app: Flask) -> None:
     app.after_request(_security_headers)
-    # First of all before_request functions: CSRFProtect (registered earlier) reads the form, and
-    # once the form is parsed the raw bytes are gone and bad ones already replaced.
+    # First of all before-request hooks: CSRFProtect's would parse (and consume) the form.
     app.before_request_funcs.setdefault(None, []).insert(0, _reject_non_utf8)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)

@@ -15,10 +15,10 @@ import urllib.parse
 
 import pytest
 import sqlalchemy as sa
-from conftest import csrf_from
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from screen_helpers import HTMX, collect, post_comment, stored
+from support import csrf_from
 
 from talkback.blueprints.comments.fields import FieldError, clean_body, clean_name, clean_website
 from talkback.extensions import db

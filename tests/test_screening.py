@@ -8,8 +8,8 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from conftest import csrf_from
 from screen_helpers import HTMX, create_moderator, form_tokens, log_in, post_comment, stored
+from support import csrf_from
 from werkzeug.datastructures import MultiDict
 
 from talkback import settings
@@ -93,7 +93,10 @@ def test_bot_trap_rule(app):
     fast = rule(None, submission(form_age=1.2), site)
     assert fast.status == CommentStatus.SPAM and fast.markers == ["sent 1.2 s after the form was shown"]
     assert rule(None, submission(form_age=None), site).markers == ["form stamp missing or forged"]
-    assert rule(None, submission(form_age=0.5), FakeSettings(app, COMMENT_MIN_FILL_SECONDS=0)) is None
+    off = FakeSettings(app, COMMENT_MIN_FILL_SECONDS=0)
+    assert rule(None, submission(form_age=0.5), off) is None
+    assert rule(None, submission(form_age=None), off) is None  # no timing check, no stamp needed
+    assert rule(None, submission(honeypot="x"), off).status == CommentStatus.SPAM
 
 
 @pytest.mark.parametrize(("body", "markers"), [

@@ -4,9 +4,9 @@ fragment) for every status a reader can meet."""
 from __future__ import annotations
 
 import pytest
-from conftest import csrf_from
 from flask import abort
 from screen_helpers import HTMX, collect, post_comment
+from support import csrf_from
 
 from talkback.web import CONTENT_SECURITY_POLICY, ERROR_MESSAGES
 

@@ -12,7 +12,8 @@ The rules, in order (each is a plain function the tests call directly):
 3. flood       a comment from this IP or email under COMMENT_FLOOD_SECONDS ago        → 429
                (logged-in moderators are exempt)
 4. bot traps   the honeypot field filled in, or the form sent under
-               COMMENT_MIN_FILL_SECONDS after it was rendered (signed stamp)          → spam
+               COMMENT_MIN_FILL_SECONDS after it was rendered, or without a valid
+               signed stamp while that check is on                                    → spam
 5. disallowed  a DISALLOWED_WORDS entry in name, email, website or body               → spam
 6. hold words  a HOLD_WORDS entry in name, email, website or body                     → held
 7. links       COMMENT_MAX_LINKS or more links in the body                            → held
@@ -151,10 +152,12 @@ def rule_flood(article: Article, submission: Submission, settings: Settings) -> 
 def rule_bot_traps(article: Article, submission: Submission, settings: Settings) -> Decision | None:
     if submission.honeypot.strip():
         return spam("honeypot field filled in")
+    minimum = settings["COMMENT_MIN_FILL_SECONDS"]
+    if not minimum:  # the timing check is off, and with it the stamp
+        return None
     if submission.form_age is None:
         return spam("form stamp missing or forged")
-    minimum = settings["COMMENT_MIN_FILL_SECONDS"]
-    if minimum and submission.form_age < minimum:
+    if submission.form_age < minimum:
         return spam(f"sent {max(submission.form_age, 0):.1f} s after the form was shown")
     return None
 
