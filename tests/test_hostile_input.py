@@ -102,7 +102,7 @@ def _shapes(html: str):
     return collect(html).shapes
 
 
-def assert_nothing_injected(html: str, allowed_shapes: set, where: str) -> None:
+def assert_nothing_injected(html: str, allowed_shapes: set, where: str, script_count: int = 2) -> None:
     parsed = collect(html)
     extra = parsed.shapes - allowed_shapes
     assert not extra, f"{where}: elements our templates did not write: {sorted(extra)}"
@@ -112,7 +112,7 @@ def assert_nothing_injected(html: str, allowed_shapes: set, where: str) -> None:
             scheme = re.sub(r"[\s\x00-\x1f]", "", urllib.parse.unquote(value)).lower()
             assert not scheme.startswith(("javascript:", "data:", "vbscript:")), f"{where}: {name}={value!r}"
     scripts = [value for tag, name, value in parsed.attributes if tag == "script" and name == "src"]
-    assert parsed.tags.count("script") == len(scripts) == 2, f"{where}: scripts {scripts}"
+    assert parsed.tags.count("script") == len(scripts) == script_count, f"{where}: scripts {scripts}"
     for tag in ("iframe", "object", "embed", "svg", "math", "style", "base", "frame"):
         assert tag not in parsed.tags, f"{where}: <{tag}>"
 
@@ -251,22 +251,28 @@ def test_the_moderation_dashboard(app, article, battery):
                                                            "password": "a long test passphrase",
                                                            "csrf_token": token})
     assert logged_in.status_code in (200, 302, 303)
-    queue = moderator.get("/moderation/")
-    assert queue.status_code == 200
-    html = _html(queue)
+    hostile = moderator.get("/moderation/")
+    assert hostile.status_code == 200
+    html = _html(hostile)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    # Baseline: the same dashboard with only harmless comments.
+    # The baseline is the same queue with every comment's words made harmless (same count,
+    # statuses and markers, so pagination and badges match).
     with app.app_context():
-        db.session.execute(sa.update(Comment).where(Comment.author_name != "Ada")
-                           .values(status=CommentStatus.TRASH))
+        saved = db.session.execute(sa.select(Comment.id, Comment.author_name, Comment.author_email,
+                                             Comment.author_website, Comment.body)).all()
+        for row in saved:
+            db.session.execute(sa.update(Comment).where(Comment.id == row.id).values(
+                author_name="Ada", author_email=f"ada{row.id}@example.org", body=BENIGN_BODY,
+                author_website="https://example.org/" if row.author_website else ""))
         db.session.commit()
-    allowed = _shapes(_html(moderator.get("/moderation/")))
+    baseline = collect(_html(moderator.get("/moderation/")))
     with app.app_context():
-        db.session.execute(sa.update(Comment).where(Comment.status == CommentStatus.TRASH)
-                           .values(status=CommentStatus.PENDING))
+        for row in saved:
+            db.session.execute(sa.update(Comment).where(Comment.id == row.id).values(
+                author_name=row.author_name, author_email=row.author_email,
+                author_website=row.author_website, body=row.body))
         db.session.commit()
-    assert_nothing_injected(html, allowed, "moderation dashboard")
-    assert_nothing_injected(_html(moderator.get("/moderation/")), allowed, "moderation dashboard")
+    assert_nothing_injected(html, baseline.shapes, "moderation dashboard", baseline.tags.count("script"))
 
 
 # --- malformed requests: a 4xx with a message, never a 5xx ---------------------------------
