@@ -4,10 +4,14 @@
 from __future__ import annotations
 
 import math
+import unicodedata
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
 from screen_helpers import HTMX, create_moderator, form_tokens, log_in, post_comment, stored
 from support import csrf_from
 from werkzeug.datastructures import MultiDict
@@ -522,3 +526,20 @@ def test_screening_settings_come_from_the_environment(monkeypatch, make_app):
         site = settings.current()
         assert site["DISALLOWED_WORDS"] == ["casino", "cheap pills"]
         assert site["COMMENT_MAX_LINKS"] == 4 and site["TRUST_APPROVED_AUTHORS"] is True
+
+
+@given(st.lists(st.text(max_size=12), max_size=5), st.text(max_size=200))
+@hyp_settings(max_examples=200, deadline=None)
+def test_find_words_is_total_and_only_reports_what_is_there(words, body):
+    found = find_words(words, submission(body=body))
+    haystack = " ".join(unicodedata.normalize("NFKC", body).casefold().split())
+    for word in found:
+        assert word in haystack
+
+
+@given(st.text(min_size=1, max_size=20).filter(str.strip), st.text(max_size=50), st.text(max_size=50))
+@hyp_settings(max_examples=200, deadline=None)
+def test_a_word_standing_alone_is_always_found(word, before, after):
+    word = " ".join(word.split())
+    body = f"{before} {word} {after}"
+    assert find_words([word], submission(body=body))
