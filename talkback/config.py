@@ -67,8 +67,12 @@ TRUST_APPROVED_AUTHORS = False
 # --- Moderators -----------------------------------------------------------------------------
 # Comments per page of the moderation queue.
 MODERATION_PAGE_SIZE = 50
-# Failed logins allowed per IP and per account name.
+# Failed logins allowed per IP address and per account name (Flask-Limiter syntax; counted in the
+# limiter's storage, so in Redis when REDIS_URL is set). Empty turns it off.
 LOGIN_RATE_LIMIT = "10 per 15 minutes"
+# How hard password hashing works: the name of an argon2-cffi profile (argon2.profiles).
+# RFC_9106_LOW_MEMORY: 64 MiB and 3 passes per hash. Tests use CHEAPEST.
+PASSWORD_HASH_PROFILE = "RFC_9106_LOW_MEMORY"  # noqa: S105 (a profile name, not a password)
 # Seconds an "Undo" stays offered after a decision.
 UNDO_SECONDS = 600
 

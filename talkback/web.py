@@ -81,10 +81,11 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["htmx_config"] = json.dumps(HTMX_CONFIG, separators=(",", ":"))
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
-    login_manager.login_view = "auth.login"
-    login_manager.login_message = "Please log in to moderate."
+    from .blueprints.auth.views import login_required_response
+
     login_manager.session_protection = "strong"
     login_manager.user_loader(_load_moderator)
+    login_manager.unauthorized_handler(login_required_response)
 
 
 def _security_headers(response):
@@ -150,7 +151,7 @@ def _unexpected_error(error: Exception):
         return _http_error(error)
     current_app.logger.exception("unhandled error", exc_info=error)
     db.session.rollback()
-    return _render_error(500, ERROR_MESSAGES[500], title=InternalServerError.name)
+    return _render_error(500, ERROR_MESSAGES[500], title=InternalServerError().name)
 
 
 def _load_moderator(user_id: str) -> Moderator | None:
