@@ -157,7 +157,7 @@ def make_moderator(app: Flask) -> Callable[..., int]:
 
     def create(name: str = "Morgan", admin: bool = False, password: str = MODERATOR_PASSWORD) -> int:
         with app.app_context():
-            return accounts.create(name, password, Role.ADMIN if admin else Role.MODERATOR).id
+            return accounts.create_moderator(name, password, Role.ADMIN if admin else Role.MODERATOR).id
 
     return create
 

@@ -155,8 +155,8 @@ def limited(make_app, make_moderator):
     with app.app_context():
         from talkback.blueprints.auth import accounts
 
-        accounts.create("Morgan", MODERATOR_PASSWORD)
-        accounts.create("Ada", MODERATOR_PASSWORD)
+        accounts.create_moderator("Morgan", MODERATOR_PASSWORD)
+        accounts.create_moderator("Ada", MODERATOR_PASSWORD)
     return app
 
 

@@ -66,7 +66,7 @@ def any_exist() -> bool:
     return db.session.scalar(sa.select(sa.exists().select_from(Moderator))) or False
 
 
-def create(name: str, password: str, role: Role = Role.MODERATOR) -> Moderator:
+def create_moderator(name: str, password: str, role: Role = Role.MODERATOR) -> Moderator:
     name = clean_name(name)
     check_password_rules(password)
     if find(name) is not None:

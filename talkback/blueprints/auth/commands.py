@@ -49,7 +49,7 @@ def create_moderator(name: str, admin: bool, password_stdin: bool) -> None:
     if accounts.find(name) is not None:
         raise click.ClickException(f"A moderator named {name!r} already exists.")
     password = _read_password(password_stdin)
-    moderator = _attempt(accounts.create, name, password, Role.ADMIN if admin else Role.MODERATOR)
+    moderator = _attempt(accounts.create_moderator, name, password, Role.ADMIN if admin else Role.MODERATOR)
     click.echo(f"Created {moderator.role.value} {moderator.name!r}. They can log in at /moderation/login.")
 
 

@@ -383,7 +383,7 @@ def _done(text: str):
 def create_moderator():
     role = Role.ADMIN if request.form.get("admin") else Role.MODERATOR
     try:
-        created = accounts.create(request.form.get("name", ""), _passwords_match(), role)
+        created = accounts.create_moderator(request.form.get("name", ""), _passwords_match(), role)
     except accounts.AccountError as error:
         return _moderators_page(422, str(error), form={"name": request.form.get("name", ""),
                                                       "admin": role == Role.ADMIN})
