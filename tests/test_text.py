@@ -388,7 +388,9 @@ class StrictParser(HTMLParser):
             assert values["rel"] == "nofollow ugc noopener"
         if tag == "img":
             assert values["src"] == "/static/img/mrgreen.svg"
-            self.text.append(values["alt"])
+            # The site's own smiley: its alt text describes it; it stands for ":mrgreen:".
+            assert values["alt"] == "Mr. Green grinning face"
+            self.text.append(":mrgreen:")
         if tag == "span":
             assert values["class"] == "smiley"
             self.text.append(values["title"])

@@ -20,7 +20,6 @@ import secrets
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from functools import partial
 from typing import Any, Protocol
 
 import sqlalchemy as sa
@@ -160,46 +159,87 @@ def approved_comments_html(article: Article, page: int | None, per_page: int) ->
 # Keeping the key honest
 # ------------------------------------------------------------------------------------------------
 #
-# The moderation actions bump comments_version themselves; so that no other way of changing a
-# comment through the ORM (a shell, a command, a test, a future feature) can leave a stale page,
-# every flush that changes a comment bumps its article too: a changed or deleted comment, or a new
-# one that is public at once. A new pending or spam comment does not (nothing public changed, and a
-# bot's spam must not empty the cache). A bulk UPDATE or DELETE of comments run through the session
-# (`db.session.execute(sa.update(Comment)...)`) first bumps every article it touches. Only raw SQL
-# text gets past both, and must bump comments_version itself.
+# The moderation actions bump comments_version themselves. So that no other way of changing a
+# comment (a shell, a command, a test, a future feature) can leave a stale page, every transaction
+# that changes an article's comments bumps that article's comments_version once at its commit,
+# unless the transaction already bumped it itself:
+#
+# * changed or deleted comments, and new ones that are public at once, found at each flush (a new
+#   pending or spam comment changes nothing public, and a bot's spam must not empty the cache);
+# * bulk UPDATE or DELETE of comments run through the session (`db.session.execute(
+#   sa.update(Comment)...)`), whose articles are looked up before the statement runs;
+# * explicit bumps (`sa.update(Article).values(comments_version=...)`, or the attribute set on an
+#   Article) are noted, so that a decision still moves the version by exactly one.
+#
+# Only raw SQL text gets past this, and must bump comments_version itself.
+
+_TOUCHED = "talkback_comments_touched"  # ids of articles whose comments this transaction changed
+_BUMPED = "talkback_comments_bumped"  # ids of articles whose comments_version it bumped already
 
 
 @sa.event.listens_for(Session, "before_flush")
-def _bump_comments_version(db_session: Session, _flush_context, _instances) -> None:
+def _note_changed_comments(db_session: Session, _flush_context, _instances) -> None:
     changed = [c for c in db_session.new if isinstance(c, Comment) and c.status == CommentStatus.APPROVED]
     changed += [c for c in db_session.dirty
                 if isinstance(c, Comment) and db_session.is_modified(c, include_collections=False)]
     changed += [c for c in db_session.deleted if isinstance(c, Comment)]
-    articles = {id(a): a for a in map(partial(_article_of, db_session), changed) if a is not None}
-    for article in articles.values():
-        if sa.inspect(article).persistent and article not in db_session.deleted:
-            article.comments_version = Article.comments_version + 1
+    touched = {_article_id(c) for c in changed} - {None}
+    if touched:
+        db_session.info.setdefault(_TOUCHED, set()).update(touched)
+    bumped = {a.id for a in db_session.dirty
+              if isinstance(a, Article) and sa.inspect(a).attrs.comments_version.history.has_changes()}
+    if bumped:
+        db_session.info.setdefault(_BUMPED, set()).update(bumped)
+
+
+def _article_id(comment: Comment) -> int | None:
+    if comment.article_id is not None:
+        return comment.article_id
+    article = comment.__dict__.get("article")  # set through the relationship, not flushed yet
+    return article.id if article is not None else None
 
 
 @sa.event.listens_for(Session, "do_orm_execute")
-def _bump_before_bulk_change(state) -> None:
-    if not (state.is_update or state.is_delete) or state.bind_mapper is not sa.inspect(Comment):
+def _note_bulk_changes(state) -> None:
+    if not (state.is_update or state.is_delete) or state.execution_options.get("talkback_bump"):
         return
     where = state.statement.whereclause
-    touched = sa.select(Comment.article_id)
+    if state.bind_mapper is sa.inspect(Comment):
+        # Looked up first: once the statement has run, its WHERE may match other rows or none.
+        ids = sa.select(Comment.article_id).distinct()
+        key = _TOUCHED
+    elif state.bind_mapper is sa.inspect(Article) and state.is_update and _sets_version(state.statement):
+        ids = sa.select(Article.id)
+        key = _BUMPED
+    else:
+        return
     if where is not None:
-        touched = touched.where(where)
-    state.session.execute(
-        sa.update(Article).where(Article.id.in_(touched))
-        .values(comments_version=Article.comments_version + 1)
-        .execution_options(synchronize_session=False)
-    )
+        ids = ids.where(where)
+    found = set(state.session.execute(ids, execution_options={"talkback_bump": True}).scalars())
+    state.session.info.setdefault(key, set()).update(found)
 
 
-def _article_of(db_session: Session, comment: Comment) -> Article | None:
-    if comment.article_id is not None:
-        return db_session.get(Article, comment.article_id)
-    return comment.__dict__.get("article")  # set through the relationship, not flushed yet
+def _sets_version(statement) -> bool:
+    values = getattr(statement, "_values", None) or {}
+    return any(getattr(column, "key", column) == "comments_version" for column in values)
+
+
+@sa.event.listens_for(Session, "before_commit")
+def _bump_touched_articles(db_session: Session) -> None:
+    db_session.flush()
+    ids = db_session.info.pop(_TOUCHED, set()) - db_session.info.pop(_BUMPED, set())
+    if ids:
+        db_session.execute(
+            sa.update(Article).where(Article.id.in_(ids))
+            .values(comments_version=Article.comments_version + 1),
+            execution_options={"talkback_bump": True, "synchronize_session": False},
+        )
+
+
+@sa.event.listens_for(Session, "after_rollback")
+def _forget_touched_articles(db_session: Session) -> None:
+    db_session.info.pop(_TOUCHED, None)
+    db_session.info.pop(_BUMPED, None)
 
 
 # ------------------------------------------------------------------------------------------------
