@@ -147,7 +147,7 @@ def wrk(url: str, seconds: float, *, script: Path, connections: int, threads: in
     assert urllib.parse.urlsplit(url).hostname == HOST
     cmd = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{max(1, round(seconds))}s",
            "--timeout", "10s", "-s", str(script)]
-    for name, value in (headers or {}).items():
+    for name, value in {"User-Agent": USER_AGENT, **(headers or {})}.items():
         cmd += ["-H", f"{name}: {value}"]
     cmd.append(url)
     if args:
@@ -195,11 +195,17 @@ def parse(html_text: str) -> _Forms:
     return p
 
 
+# Every request, from urllib and from wrk, says the same: Flask-Login's strong session protection
+# ties a moderator's session to the browser's User-Agent (and address).
+USER_AGENT = "talkback-bench"
+
+
 class Browser:
     def __init__(self, base: str):
         self.base = base
         self.jar = http.cookiejar.CookieJar()
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+        self.opener.addheaders = [("User-Agent", USER_AGENT)]
 
     def get(self, path: str) -> str:
         with self.opener.open(self.base + path, timeout=30) as r:
@@ -215,6 +221,23 @@ class Browser:
 
     def cookie_header(self) -> str:
         return "; ".join(f"{c.name}={c.value}" for c in self.jar)
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def check(url: str, headers: dict[str, str] | None, expect: int) -> None:
+    """One request as wrk will send it must get `expect` (wrk counts a 3xx as a success: a lost
+    login would otherwise measure the redirect to the login page)."""
+    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, **(headers or {})})
+    try:
+        status = urllib.request.build_opener(_NoRedirect).open(request, timeout=60).status
+    except urllib.error.HTTPError as e:
+        status = e.code
+    if status != expect:
+        raise RuntimeError(f"{url} answered {status}, not {expect}: not measuring it")
 
 
 def hidden_fields(form: dict) -> dict[str, str]:
@@ -432,6 +455,8 @@ def main() -> int:
         """Warm up, then `rounds` pairs of slices: hello world, then this row. Each pair gives a
         ratio; the row reports the median pair, so load from other programs on the machine, which
         drifts slowly, hits both halves of a pair alike. Every slice is kept in the JSON."""
+        if script is plain:
+            check(url, headers, expect=304 if "If-None-Match" in (headers or {}) else 200)
         wrk(url, opts.warmup, script=script, connections=opts.connections, threads=threads,
             headers=headers, args=[*args, "warm"] if args is not None else None)
         pairs = []
