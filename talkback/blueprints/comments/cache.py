@@ -33,6 +33,7 @@ from ...models import Article, Comment, CommentStatus, PolicyRule
 from ...settings import EDITABLE, Settings
 from .cookies import AUTHOR_COOKIE, PENDING_COOKIE
 from .listing import approved_page
+from .text import MORE_SMILIES, PICKER_SMILIES
 
 TEMPLATE = "comments/_approved.html"
 # Templates whose source is part of every key: a deploy with a new look never serves old HTML.
@@ -153,6 +154,20 @@ def approved_comments_html(article: Article, page: int | None, per_page: int) ->
     if wanted != comment_page.page:
         cache.set(cache_key(article, per_page, comment_page.page), html)
     return Markup(html)  # noqa: S704
+
+
+def smiley_bar_html(article: Article) -> Markup:
+    """The form's smiley bar: the same for every reader of an article, so rendered once per
+    process (its buttons' formaction names the article; ~45 buttons were a fifth of a post)."""
+    app = current_app._get_current_object()
+    key = f"{_all_templates_salt(app)}:{request.script_root}:{article.slug}"
+    bars = app.extensions.setdefault(EXTENSION + "_smiley_bars", LRUStore(app.config["PAGE_CACHE_SIZE"]))
+    html = bars.get(key)
+    if html is None:
+        html = render_template("comments/_smiley_bar.html", article=article,
+                               picker_smilies=PICKER_SMILIES, more_smilies=MORE_SMILIES)
+        bars.set(key, html)
+    return Markup(html)  # noqa: S704  (HTML we rendered ourselves with autoescape)
 
 
 # ------------------------------------------------------------------------------------------------
