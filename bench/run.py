@@ -439,9 +439,9 @@ def main() -> int:
 
     hello_slices: list[dict] = []
 
-    def slice_of(url, script, headers, args, tag, stored=None) -> dict:
+    def slice_of(url, script, headers, args, tag, stored=None, seconds=None) -> dict:
         before = stored() if stored else 0
-        r = wrk(url, opts.seconds, script=script, connections=opts.connections, threads=threads,
+        r = wrk(url, seconds or opts.seconds, script=script, connections=opts.connections, threads=threads,
                 headers=headers, args=[*args, tag] if args is not None else None)
         r["seconds"] = round(r["duration_us"] / 1e6, 2)
         r["rps"] = round(r["requests"] / (r["duration_us"] / 1e6), 1)
@@ -451,7 +451,7 @@ def main() -> int:
         return r
 
     def measure(name: str, url: str, *, script: Path = plain, headers=None, args=None,
-                note: str = "", stored=None) -> Row:
+                note: str = "", stored=None, seconds=None) -> Row:
         """Warm up, then `rounds` pairs of slices: hello world, then this row. Each pair gives a
         ratio; the row reports the median pair, so load from other programs on the machine, which
         drifts slowly, hits both halves of a pair alike. Every slice is kept in the JSON."""
@@ -463,7 +463,7 @@ def main() -> int:
         for i in range(opts.rounds):
             a = slice_of(hello_url, plain, None, None, "")
             hello_slices.append(a)
-            r = slice_of(url, script, headers, args, f"run{i}", stored)
+            r = slice_of(url, script, headers, args, f"run{i}", stored, seconds)
             metric = r.get("stored_per_s", r["rps"])
             pairs.append((metric / a["rps"] if a["rps"] else 0.0, a, r))
         pairs.sort(key=lambda p: p[0])
@@ -540,16 +540,20 @@ def main() -> int:
                 rows.append(Row("E queue (skipped)", note=note))
             else:
                 cookie = {"Cookie": moderator.cookie_header()}
-                measure("E queue, 100 pending, first page", site.base + urls[0], headers=cookie)
+                # The queue page is slow (tens of requests a second): longer slices, fewer samples lost.
+                slow = max(opts.seconds, 4)
+                measure("E queue, 100 pending, first page", site.base + urls[0], headers=cookie,
+                        seconds=slow)
                 measure("E queue, 100 pending, deep page", site.base + urls[1], headers=cookie,
-                        note=urls[1])
+                        note=urls[1], seconds=slow)
                 t0 = time.monotonic()
                 add_pending(app, ids["bench-queue"], 99_900, 100)
                 print(f"  (seeded 99,900 more pending in {time.monotonic() - t0:.1f}s)", flush=True)
                 urls = queue_urls(moderator)
-                measure("E queue, 100k pending, first page", site.base + urls[0], headers=cookie)
+                measure("E queue, 100k pending, first page", site.base + urls[0], headers=cookie,
+                        seconds=slow)
                 measure("E queue, 100k pending, deep page", site.base + urls[1], headers=cookie,
-                        note=urls[1])
+                        note=urls[1], seconds=slow)
             rss["after E"] = site.worker_rss_mib()
 
         if wanted("D"):
