@@ -65,7 +65,7 @@ def _rules() -> list[PolicyRule]:
 
 def clean_text(raw: str | None) -> str:
     """A rule is one line: controls removed, spaces collapsed; 1 to RULE_MAX characters."""
-    text = " ".join(strip_controls(raw or "", keep_newlines=False).split())
+    text = " ".join(strip_controls(" ".join((raw or "").split()), keep_newlines=False).split())
     if is_blank(text):
         raise RuleError("Write the rule; it cannot be empty.")
     if len(text) > RULE_MAX:

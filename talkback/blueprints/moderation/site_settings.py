@@ -72,7 +72,9 @@ def parse_value(spec: settings.SettingSpec, raw: str | None) -> Any:
     A check box sends its value when checked and nothing (None) when not."""
     if spec.kind is bool:
         return raw is not None and raw.strip().lower() in {"y", "yes", "on", "true", "1"}
-    text = strip_controls(raw or "", keep_newlines=spec.kind is list or spec.key in MULTILINE)
+    multiline = spec.kind is list or spec.key in MULTILINE
+    # One-line fields: tabs and line breaks are spaces (before control characters go).
+    text = strip_controls(raw or "" if multiline else " ".join((raw or "").split()), keep_newlines=multiline)
     if spec.kind is int:
         value = _parse_int(text, spec)
     elif spec.kind is list:
@@ -107,7 +109,10 @@ def _example(spec: settings.SettingSpec) -> str:
 def _parse_words(text: str) -> list[str]:
     """One word or phrase a line; blank lines dropped, spaces collapsed, repeats (ignoring case)
     dropped, as screening reads them."""
-    words = list({word.casefold(): word for word in reversed(word_list(text))}.values())[::-1]
+    first: dict[str, str] = {}
+    for word in word_list(text):
+        first.setdefault(word.casefold(), word)
+    words = list(first.values())
     too_long = next((word for word in words if len(word) > WORD_MAX), None)
     if too_long is not None:
         raise SettingError(f"Each line may hold at most {WORD_MAX} characters; "
