@@ -13,7 +13,8 @@ from talkback import create_app
 OPEN = {"auth.login", "auth.logout"}
 ADMIN_ONLY = {"moderation.moderators", "moderation.create_moderator", "moderation.set_moderator_password",
               "moderation.set_moderator_role", "moderation.remove_moderator", "moderation.settings",
-              "moderation.save_settings", "moderation.edit_rule", "moderation.add_rule", "moderation.remove_rule"}
+              "moderation.save_settings", "moderation.edit_rule", "moderation.add_rule",
+              "moderation.remove_rule"}
 
 
 def _routes():

@@ -72,7 +72,11 @@ def save_settings():
                               f"need{'' if n != 1 else 's'} correcting; each is marked in the form."])
         form = site_settings.form_state(site, submitted, focus="settings-errors")
         return _answer("form", said, status=422, form=form)
-    changed = site_settings.save(submitted.values, current_user.id)
+    try:
+        changed = site_settings.save(submitted.values, current_user.id)
+    except site_settings.SettingError as error:
+        form = site_settings.form_state(settings.current(), submitted)
+        return _answer("form", Said(problems=[str(error)]), status=422, form=form)
     said = Said(f"Settings saved: {len(changed)} changed." if changed else "No changes.")
     return _answer("form", said, form=site_settings.form_state(settings.current(), focus="settings-save"))
 

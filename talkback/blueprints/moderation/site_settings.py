@@ -17,6 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.exc import IntegrityError
 
 from ... import settings
 from ...extensions import db
@@ -222,7 +223,12 @@ def save(values: Mapping[str, Any], moderator_id: int) -> list[str]:
     """Stores every value that differs, each with its history row, in one transaction; returns
     the keys that changed."""
     changed = [key for key, value in values.items() if settings.change(key, value, moderator_id)]
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError as error:  # another admin stored the same setting's first override at once
+        db.session.rollback()
+        raise SettingError("Another admin saved settings at the same moment; nothing was saved. "
+                           "Try again.") from error
     settings.load_snapshot()  # the character counter of this process sees a new limit at once
     return changed
 
