@@ -512,3 +512,14 @@ def test_history_display():
     assert site_settings.display("x" * 100, limit=10) == "x" * 9 + "…"
     assert site_settings.label_of("POLICY_RULE_4") == "Policy rule 4"
     assert site_settings.display_change("POLICY_RULE_4", None, "new") == "(removed)"
+
+
+def test_texts_typed_by_an_admin_are_shown_as_text(app, admin_client, article):
+    payload = '<script>alert(1)</script><img src=x onerror=alert(2)> {{7*7}} hx-get="/x"'
+    save(admin_client, POLICY_DISCLAIMER=payload, HOLD_WORDS=payload)
+    post_rule(admin_client, "/rules/1", text=payload)
+    for html in (app.test_client().get(f"/articles/{article.slug}").get_data(as_text=True),
+                 app.test_client().get("/policy").get_data(as_text=True),
+                 admin_client.get(PAGE).get_data(as_text=True)):
+        assert "<script>alert(1)" not in html and "<img src=x" not in html
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "{{7*7}}" in html
