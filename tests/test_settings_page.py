@@ -375,6 +375,7 @@ def test_an_empty_rule_is_refused_with_the_text_kept(app, admin_client):
     html = response.get_data(as_text=True)
     assert re.search(r'id="rule-2-text"[^>]*aria-invalid="true"', html)
     assert "Write the rule; it cannot be empty." in html
+    assert "Rule 2 was not saved: Write the rule" in html
     response = post_rule(admin_client, "/rules", htmx=True, text="x" * 501)
     assert response.status_code == 422
     assert "x" * 501 in response.get_data(as_text=True)

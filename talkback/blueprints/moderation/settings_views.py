@@ -81,10 +81,10 @@ def save_settings():
     return _answer("form", said, form=site_settings.form_state(settings.current(), focus="settings-save"))
 
 
-def _rule_refused(key: str, error: rules.RuleError, draft: str, focus: str):
+def _rule_refused(key: str, error: rules.RuleError, draft: str, focus: str, what: str):
     policy = rules.rules_state(site_settings.latest_change_id(), errors={key: str(error)},
                                drafts={key: draft}, focus=focus)
-    return _answer("rules", Said(problems=[str(error)]), status=422, policy=policy)
+    return _answer("rules", Said(problems=[f"{what}: {error}"]), status=422, policy=policy)
 
 
 @bp.post("/settings/rules/<int:number>")
@@ -94,7 +94,7 @@ def edit_rule(number: int):
     try:
         changed = rules.edit(number, text, current_user.id, _int(request.form.get("since")))
     except rules.RuleError as error:
-        return _rule_refused(str(number), error, text, f"rule-{number}-text")
+        return _rule_refused(str(number), error, text, f"rule-{number}-text", f"Rule {number} was not saved")
     said = Said(f"Saved rule {number}." if changed else f"No changes to rule {number}.")
     return _answer("rules", said, policy=rules.rules_state(site_settings.latest_change_id(),
                                                            focus=f"rule-{number}-save"))
@@ -107,7 +107,7 @@ def add_rule():
     try:
         number = rules.add(text, current_user.id)
     except rules.RuleError as error:
-        return _rule_refused(rules.NEW, error, text, "rule-new-text")
+        return _rule_refused(rules.NEW, error, text, "rule-new-text", "The rule was not added")
     said = Said(f"Added rule {number}. Moderators can cite it when rejecting a comment.")
     return _answer("rules", said, policy=rules.rules_state(site_settings.latest_change_id(),
                                                            focus=f"rule-{number}-text"))
@@ -119,7 +119,7 @@ def remove_rule(number: int):
     try:
         removed = rules.remove_last(number, current_user.id)
     except rules.RuleError as error:
-        return _rule_refused(f"remove-{number}", error, "", "rule-new-text")
+        return _rule_refused(f"remove-{number}", error, "", "rule-new-text", f"Rule {number} was not removed")
     cited = (f" It was cited in {removed.cited} past decision{'s' if removed.cited != 1 else ''}; "
              "they keep its number and text." if removed.cited else "")
     said = Said(f"Removed rule {removed.number}.{cited}")
