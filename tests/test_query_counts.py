@@ -155,3 +155,30 @@ def test_the_public_list_and_its_count_are_read_from_the_index(app, article):
     assert "USING INDEX ix_comment_article_status_time" in plan and "TEMP B-TREE" not in plan, plan
     plan = _plan(app, sa.select(sa.func.count(Comment.id)).where(*approved))
     assert "USING COVERING INDEX ix_comment_article_status_time" in plan, plan
+
+
+def _next_link(html: str) -> str | None:
+    match = re.search(r'<a rel="next" href="([^"]+)"', html)
+    return match and match.group(1).replace("&amp;", "&")
+
+
+def test_the_moderation_queue_runs_the_same_queries_at_any_number_pending(app, article, moderator_client):
+    first: dict[int, list[str]] = {}
+    second: dict[int, list[str]] = {}
+    for n in SIZES:
+        grow_to(app, article.id, CommentStatus.PENDING, n, "q")
+        with counting(app) as statements:
+            response = moderator_client.get("/moderation/")
+        assert response.status_code == 200
+        first[n] = statements
+        html = response.get_data(as_text=True)
+        nxt = _next_link(html)
+        assert (nxt is None) == (n <= 50)
+        if nxt:
+            with counting(app) as statements:
+                assert moderator_client.get(nxt).status_code == 200
+            second[n] = statements
+    assert len({len(s) for n, s in first.items() if n}) == 1, explain(first)
+    assert len({len(s) for s in second.values()}) == 1, explain(second)
+    # An empty queue has nothing to look up for its rows: never more than a full one.
+    assert len(first[0]) <= len(first[100]), explain(first)
