@@ -13,6 +13,7 @@ from conftest import HTMX, csrf_from
 from flask import Flask
 
 from talkback.blueprints.comments import cache
+from talkback.blueprints.comments.forms import stamp_age
 from talkback.extensions import db
 from talkback.models import Article, Comment, CommentStatus, PolicyRule, SiteSetting
 
@@ -91,7 +92,11 @@ def test_a_cached_page_repeats_no_per_render_value(app, article):
     afresh for each visitor, cached page or not."""
     url = f"/articles/{article.slug}"
     pages = [app.test_client().get(url).get_data(as_text=True) for _ in range(3)]
+    assert len(app.extensions[cache.PAGE_EXTENSION][0]) == 1  # the second and third were cached
     values = [hidden_values(html) for html in pages]
+    assert set(values[0]) == set(cache.FRESH_VALUES)
+    with app.test_request_context():  # the cached page's stamp says "rendered just now"
+        assert 0 <= stamp_age(values[2]["rendered_at"]) < 5
     assert "csrf_token" in values[0]
     for name in values[0]:
         assert len({v[name] for v in values}) == 3, name

@@ -26,9 +26,9 @@ def show(slug: str):
     if state and state.etag in request.if_none_match:
         response = make_response("", 304)
     else:
-        form = comment_form(site)
-        html = cache.cached_page(state, form) if state else None
+        html = cache.cached_page(state) if state else None
         if html is None:
+            form = comment_form(site)
             # After a plain (no-JS) post, Post/Redirect/Get brings the thank-you message here.
             flashed = get_flashed_messages(category_filter=["comment-status"])
             context = section_context(article, form, site, page=page,

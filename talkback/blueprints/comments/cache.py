@@ -19,6 +19,7 @@ import json
 import secrets
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -32,6 +33,7 @@ from sqlalchemy.orm import Session
 from ...models import Article, Comment, CommentStatus, PolicyRule
 from ...settings import EDITABLE, Settings
 from .cookies import AUTHOR_COOKIE, PENDING_COOKIE
+from .forms import form_stamp
 from .listing import approved_page
 from .text import MORE_SMILIES, PICKER_SMILIES
 
@@ -311,20 +313,21 @@ def page_state(article: Article, site: Settings, page: int | None, rules: list[P
     return PageState(key, etag.hexdigest()[:32], shared=not any(cookies))
 
 
-def cached_page(state: PageState, form: FlaskForm) -> str | None:
-    """The stored page with this request's values in its holes: the CSRF token and every hidden
-    field of `form`, a blank form made for this request (e.g. a stamp of when it was rendered)."""
+# How each per-render value of a blank comment form is made afresh for a cached page, without
+# building the form. A page whose form has any other hidden field is not cached (store_page).
+FRESH_VALUES: dict[str, Callable[[], str]] = {"csrf_token": generate_csrf, "rendered_at": form_stamp}
+
+
+def cached_page(state: PageState) -> str | None:
+    """The stored page with this request's values in its holes: the CSRF token and the form's
+    other per-render hidden values (the stamp of when it was rendered)."""
     if not state.shared:
         return None
-    stored = _page_store().get(state.key)
-    if stored is None:
+    html = _page_store().get(state.key)
+    if html is None:
         return None
-    names, html = stored
-    values = _per_render_values(form)
-    if names != tuple(values):
-        return None
-    for name, value in values.items():
-        html = html.replace(_placeholder(name), value)
+    for name, fresh in FRESH_VALUES.items():
+        html = html.replace(_placeholder(name), fresh())
     return html
 
 
@@ -333,12 +336,14 @@ def store_page(state: PageState, html: str, form: FlaskForm) -> None:
     if not state.shared:
         return
     values = _per_render_values(form)
+    if set(values) != set(FRESH_VALUES):
+        return  # a hidden field this module does not know how to make afresh
     # Too short to be told apart from the rest of the page: not worth the risk.
     if any(len(value) < 16 or value not in html for value in values.values()):
         return
     for name, value in values.items():
         html = html.replace(value, _placeholder(name))
-    _page_store().set(state.key, (tuple(values), html))
+    _page_store().set(state.key, html)
 
 
 def _per_render_values(form: FlaskForm) -> dict[str, str]:
