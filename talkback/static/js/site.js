@@ -41,6 +41,8 @@
   // status message, so keyboard and screen reader users are not left on a removed button.
   document.addEventListener("htmx:afterSettle", function (event) {
     var target = event.detail.target;
+    // An outerHTML swap replaces the target itself: find its successor by id.
+    if (target && !target.isConnected && target.id) target = document.getElementById(target.id);
     if (!target || !target.isConnected) return;
     var wanted = target.querySelector("[data-autofocus]");
     if (wanted) {
