@@ -141,11 +141,11 @@ def page(context):
 
 @pytest.fixture
 def article_path(live_server) -> str:
-    from talkback.models import Article
+    import sqlalchemy as sa
+
     from talkback.extensions import db
+    from talkback.models import Article
 
     with live_server.app.app_context():
-        import sqlalchemy as sa
-
         slug = db.session.scalars(sa.select(Article.slug).order_by(Article.id)).first()
     return f"/articles/{slug}"

@@ -230,7 +230,8 @@ def test_the_pending_preview_is_for_its_author_only(page, new_context, live_serv
 @pytest.mark.parametrize("remember", [True, False], ids=["ticked", "unticked"])
 def test_remembered_name_email_and_website(page, new_context, live_server, article_path, js, remember):
     page.goto(live_server(article_path))
-    checkbox = page.get_by_label("Save my name, email, and website in this browser for the next time I comment.")
+    checkbox = page.get_by_label(
+        "Save my name, email, and website in this browser for the next time I comment.")
     expect(checkbox).not_to_be_checked()
     fill_author(page)
     if remember:
