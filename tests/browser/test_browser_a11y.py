@@ -151,6 +151,7 @@ def test_reader_flow_from_the_keyboard(page, live_server, article_path, js):
     if js:
         # Focus went to the result, which was announced, and Tab carries on from there.
         expect(page.locator("#comment-status")).to_be_focused()
+        _focus(page)
     page.keyboard.press("Tab")
     _focus(page)
 

@@ -25,8 +25,9 @@ SMALL_TARGETS = """() => {
       && /\\S/.test((el.parentElement.textContent || '').replace(el.textContent, ''));
     if (inline) continue;
     if (r.width < 24 || r.height < 24) {
-      small.push(`${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}.${el.className} `
-                 + `"${(el.textContent || el.value || '').trim().slice(0, 20)}" ${r.width.toFixed(1)}x${r.height.toFixed(1)}`);
+      const what = `${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}.${el.className}`;
+      const text = (el.textContent || el.value || '').trim().slice(0, 20);
+      small.push(`${what} "${text}" ${r.width.toFixed(1)}x${r.height.toFixed(1)}`);
     }
   }
   return small;

@@ -258,3 +258,13 @@ def test_remembered_name_email_and_website(page, new_context, live_server, artic
     other.goto(live_server(article_path))
     expect(other.get_by_role("textbox", name="Name", exact=True)).to_have_value("")
     expect(other.get_by_role("textbox", name="Email", exact=True)).to_have_value("")
+
+
+def test_enter_in_a_field_posts_the_comment_not_a_smiley(page, live_server, article_path, js):
+    page.goto(live_server(article_path))
+    _body(page).fill("Sent with Enter from the website field.")
+    fill_author(page)
+    page.get_by_role("textbox", name="Website", exact=True).press("Enter")
+    expect(page.locator("#comment-status")).to_have_text(AWAITING)
+    expect(page.locator(".own-comments .comment-body")).to_have_text(
+        "Sent with Enter from the website field.")
