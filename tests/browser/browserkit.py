@@ -15,8 +15,6 @@ AWAITING = "Thank you — your comment is awaiting moderation."
 PENDING_NOTICE = "Your comment is awaiting moderation."
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
-__all__ = ["AWAITING", "MORE_SMILIES", "PENDING_NOTICE", "PICKER_SMILIES", "SMILIES", "WCAG_TAGS",
-           "axe_violations", "counter_text", "fill_author", "form", "screenshot", "smiley_button"]
 
 
 def counter_text(text: str, limit: int = 1500) -> str:
@@ -80,4 +78,80 @@ def post_comment(page: Page, body: str, js: bool, **author) -> None:
     expect(page.locator("#comment-status")).to_contain_text(AWAITING)
 
 
-__all__ += ["describe", "expect_no_axe_violations", "post_comment", "expect"]
+
+# Focus is visible when the focused element draws an outline or a focus ring (box-shadow).
+FOCUS_STYLE = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) return null;
+  const s = getComputedStyle(el);
+  const r = el.getBoundingClientRect();
+  return {
+    tag: el.tagName.toLowerCase(), id: el.id, name: el.getAttribute("name"),
+    text: el.textContent.trim().slice(0, 30),
+    outline: s.outlineStyle !== "none" && parseFloat(s.outlineWidth) > 0,
+    ring: s.boxShadow !== "none",
+    onScreen: r.width > 0 && r.height > 0 && r.bottom > 0 && r.right > 0,
+  };
+}"""
+
+
+def focus_visible(page) -> dict:
+    info = page.evaluate(FOCUS_STYLE)
+    assert info is not None, "focus fell back to the page"
+    assert info["outline"] or info["ring"], f"focus is not visible on {info}"
+    assert info["onScreen"], f"the focused element is not on screen: {info}"
+    return info
+
+
+def tab_to(page, selector: str, limit: int = 60, key: str = "Tab") -> None:
+    """Presses Tab until the element matching `selector` has focus, checking focus at each stop."""
+    for _ in range(limit):
+        page.keyboard.press(key)
+        focus_visible(page)
+        if page.evaluate("s => document.activeElement.matches(s)", selector):
+            return
+    raise AssertionError(f"Tab never reached {selector}")
+
+
+# Every visible interactive element that is not a link inside running text (WCAG 2.5.8 exempts
+# those: their size is set by the line of text around them).
+SMALL_TARGETS = """() => {
+  const selector = 'a[href], button, input, select, textarea, summary, [tabindex]:not([tabindex="-1"])';
+  const small = [];
+  for (const el of document.querySelectorAll(selector)) {
+    const r = el.getBoundingClientRect();
+    const style = getComputedStyle(el);
+    if (r.width === 0 || r.height === 0 || style.visibility === 'hidden') continue;
+    if (el.getAttribute('aria-hidden') === 'true' && el.tabIndex < 0) continue;
+    if (r.right < 0 || r.bottom < 0 || r.left > innerWidth + 1) continue;  // off screen (skip link)
+    const inline = el.tagName === 'A' && style.display === 'inline'
+      && /\\S/.test((el.parentElement.textContent || '').replace(el.textContent, ''));
+    if (inline) continue;
+    if (r.width < 24 || r.height < 24) {
+      const what = `${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}.${el.className}`;
+      const text = (el.textContent || el.value || '').trim().slice(0, 20);
+      small.push(`${what} "${text}" ${r.width.toFixed(1)}x${r.height.toFixed(1)}`);
+    }
+  }
+  return small;
+}"""
+
+
+def sideways(page) -> tuple[int, int]:
+    return page.evaluate("() => [document.scrollingElement.scrollWidth, window.innerWidth]")
+
+
+def check_layout(page, width: int) -> None:
+    scroll, inner = sideways(page)
+    assert scroll <= inner, f"the page scrolls sideways at {width}px: {scroll}px of content"
+    if width <= 400:
+        small = page.evaluate(SMALL_TARGETS)
+        assert not small, "targets smaller than 24x24px: " + "; ".join(small)
+
+
+__all__ = [
+    "AWAITING", "MORE_SMILIES", "PENDING_NOTICE", "PICKER_SMILIES", "SMILIES", "WCAG_TAGS",
+    "axe_violations", "check_layout", "counter_text", "describe", "expect", "expect_no_axe_violations",
+    "fill_author", "focus_visible", "form", "post_comment", "screenshot", "sideways", "smiley_button",
+    "tab_to",
+]

@@ -12,43 +12,11 @@ from browserkit import (
     expect,
     expect_no_axe_violations,
     fill_author,
+    focus_visible,
+    tab_to,
 )
 
 pytestmark = pytest.mark.browser
-
-# Focus is visible when the focused element draws an outline or a focus ring (box-shadow).
-FOCUS_STYLE = """() => {
-  const el = document.activeElement;
-  if (!el || el === document.body) return null;
-  const s = getComputedStyle(el);
-  const r = el.getBoundingClientRect();
-  return {
-    tag: el.tagName.toLowerCase(), id: el.id, name: el.getAttribute("name"),
-    text: el.textContent.trim().slice(0, 30),
-    outline: s.outlineStyle !== "none" && parseFloat(s.outlineWidth) > 0,
-    ring: s.boxShadow !== "none",
-    onScreen: r.width > 0 && r.height > 0 && r.bottom > 0 && r.right > 0,
-  };
-}"""
-
-
-def _focus(page) -> dict:
-    info = page.evaluate(FOCUS_STYLE)
-    assert info is not None, "focus fell back to the page"
-    assert info["outline"] or info["ring"], f"focus is not visible on {info}"
-    assert info["onScreen"], f"the focused element is not on screen: {info}"
-    return info
-
-
-def _tab_to(page, selector: str, limit: int = 60, key: str = "Tab") -> None:
-    """Presses Tab until the element matching `selector` has focus, checking focus at each stop."""
-    for _ in range(limit):
-        page.keyboard.press(key)
-        _focus(page)
-        if page.evaluate("s => document.activeElement.matches(s)", selector):
-            return
-    raise AssertionError(f"Tab never reached {selector}")
-
 
 # --- axe-core -----------------------------------------------------------------------------------
 
@@ -113,14 +81,14 @@ def test_reader_flow_from_the_keyboard(page, live_server, article_path, js):
     page.goto(live_server(article_path))
     # The skip link comes first and works.
     page.keyboard.press("Tab")
-    assert _focus(page)["text"] == "Skip to content"
+    assert focus_visible(page)["text"] == "Skip to content"
     page.keyboard.press("Enter")
-    _tab_to(page, "#author_name")
+    tab_to(page, "#author_name")
     page.keyboard.type("Kim Keys")
-    _tab_to(page, "#author_email")
+    tab_to(page, "#author_email")
     page.keyboard.type("kim@example.org")
-    _tab_to(page, "#author_website")
-    _tab_to(page, "button.smiley-button")  # the first smiley: ":)"
+    tab_to(page, "#author_website")
+    tab_to(page, "button.smiley-button")  # the first smiley: ":)"
     page.keyboard.press("Enter")
     body = page.get_by_role("textbox", name="Comment", exact=True)
     # With JS the smiley goes in at the caret; without, the button posts the form and the page
@@ -131,47 +99,47 @@ def test_reader_flow_from_the_keyboard(page, live_server, article_path, js):
         page.keyboard.press("ControlOrMeta+End")  # autofocus leaves the caret at the start
     page.keyboard.type("nice")
     # "more »" opens with the keyboard (Space on its summary).
-    _tab_to(page, "summary", key="Shift+Tab")
+    tab_to(page, "summary", key="Shift+Tab")
     page.keyboard.press("Space")
     expect(page.locator(".more-smilies")).to_have_attribute("open", "")
     page.keyboard.press("Tab")
-    info = _focus(page)
+    info = focus_visible(page)
     assert info["name"] == "smiley" and page.evaluate("document.activeElement.value") == MORE_SMILIES[0].code
-    _tab_to(page, "#body")
+    tab_to(page, "#body")
     page.keyboard.press("ControlOrMeta+End")
     page.keyboard.type(" from the keyboard")
     expect(body).to_have_value(":) nice from the keyboard")
-    _tab_to(page, "#remember")
+    tab_to(page, "#remember")
     page.keyboard.press("Space")
     expect(page.locator("#remember")).to_be_checked()
-    _tab_to(page, "button.post-comment")
+    tab_to(page, "button.post-comment")
     page.keyboard.press("Enter")
     expect(page.locator("#comment-status")).to_have_text(AWAITING)
     expect(page.locator(".own-comments")).to_contain_text("from the keyboard")
     if js:
         # Focus went to the result, which was announced, and Tab carries on from there.
         expect(page.locator("#comment-status")).to_be_focused()
-        _focus(page)
+        focus_visible(page)
     page.keyboard.press("Tab")
-    _focus(page)
+    focus_visible(page)
 
 
 def test_the_error_summary_from_the_keyboard(page, live_server, article_path, js):
     page.expected_statuses.add(422)
     page.goto(live_server(article_path))
-    _tab_to(page, "#author_name")
+    tab_to(page, "#author_name")
     page.keyboard.type("Kim Keys")
-    _tab_to(page, "button.post-comment")
+    tab_to(page, "button.post-comment")
     page.keyboard.press("Enter")
     summary = page.locator(".error-summary")
     expect(summary).to_be_visible()
     if js:
         expect(summary).to_be_focused()
     # Every error is a link to its field; Enter on it puts the caret there.
-    _tab_to(page, ".error-summary a")
+    tab_to(page, ".error-summary a")
     page.keyboard.press("Enter")
     expect(page.get_by_role("textbox", name="Email", exact=True)).to_be_focused()
-    _focus(page)
+    focus_visible(page)
     page.keyboard.type("kim@example.org")
     expect(page.get_by_role("textbox", name="Name", exact=True)).to_have_value("Kim Keys")
 
