@@ -105,6 +105,8 @@ def focus_visible(page) -> dict:
 
 def tab_to(page, selector: str, limit: int = 60, key: str = "Tab") -> None:
     """Presses Tab until the element matching `selector` has focus, checking focus at each stop."""
+    if page.evaluate("s => document.activeElement.matches(s)", selector):
+        return  # already there (autofocus)
     for _ in range(limit):
         page.keyboard.press(key)
         focus_visible(page)
@@ -119,8 +121,18 @@ SMALL_TARGETS = """() => {
   const selector = 'a[href], button, input, select, textarea, summary, [tabindex]:not([tabindex="-1"])';
   const small = [];
   for (const el of document.querySelectorAll(selector)) {
-    const r = el.getBoundingClientRect();
+    let r = el.getBoundingClientRect();
     const style = getComputedStyle(el);
+    // A checkbox or radio button is also pressed through its label: the target is both.
+    if (/^(checkbox|radio)$/.test(el.type) && el.labels && r.width > 0) {
+      for (const label of el.labels) {
+        const l = label.getBoundingClientRect();
+        if (l.width === 0) continue;
+        const left = Math.min(r.left, l.left), top = Math.min(r.top, l.top);
+        r = {left, top, width: Math.max(r.right, l.right) - left, height: Math.max(r.bottom, l.bottom) - top,
+             right: Math.max(r.right, l.right), bottom: Math.max(r.bottom, l.bottom)};
+      }
+    }
     if (r.width === 0 || r.height === 0 || style.visibility === 'hidden') continue;
     if (el.getAttribute('aria-hidden') === 'true' && el.tabIndex < 0) continue;
     if (r.right < 0 || r.bottom < 0 || r.left > innerWidth + 1) continue;  // off screen (skip link)
