@@ -4,7 +4,8 @@ alone with focus always visible, and the live regions that announce the counter 
 from __future__ import annotations
 
 import pytest
-from browserkit import (
+
+from .browserkit import (
     AWAITING,
     MORE_SMILIES,
     PENDING_NOTICE,
@@ -187,7 +188,7 @@ def test_live_regions_stay_and_get_their_text(jspage, live_server, article_path)
 
 def test_axe_does_find_violations(jspage, live_server):
     """The check above can fail: a field without a label and low-contrast text are reported."""
-    from browserkit import axe_violations
+    from .browserkit import axe_violations
 
     jspage.goto(live_server("/policy"))
     jspage.evaluate("""() => {

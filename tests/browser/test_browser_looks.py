@@ -4,7 +4,8 @@ person to open), no sideways scrolling on a phone, and targets of at least 24 by
 from __future__ import annotations
 
 import pytest
-from browserkit import AWAITING, check_layout, expect, fill_author, screenshot
+
+from .browserkit import AWAITING, check_layout, expect, fill_author, screenshot
 
 pytestmark = pytest.mark.browser
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from browserkit import (
+
+from .browserkit import (
     AWAITING,
     MORE_SMILIES,
     PENDING_NOTICE,
