@@ -8,12 +8,17 @@ from datetime import timedelta
 
 import pytest
 
-from .browserkit import check_layout, expect, expect_no_axe_violations, screenshot, tab_to
+from .browserkit import check_layout, expect, expect_no_axe_violations, focus_visible, screenshot, tab_to
 
 pytestmark = pytest.mark.browser
 
 PASSWORD = "correct horse battery staple"
 AUTHORS = ["Alba", "Bruno", "Chidi", "Dana"]
+
+
+@pytest.fixture
+def jspage(new_context):
+    return new_context().new_page()
 
 
 @pytest.fixture
@@ -97,20 +102,21 @@ def test_login_refuses_a_wrong_password(page, dashboard):
     expect(page.get_by_label("Password")).to_have_value("")
 
 
-def test_decisions_from_the_keyboard(page, dashboard, new_context, js):
+def test_decisions_from_the_keyboard(jspage, dashboard, new_context):
+    """The shortcut keys (JavaScript; without it the same decisions are buttons, tested below)."""
+    page = jspage
     log_in(page, dashboard)
     expect(count(page, "pending")).to_have_text("4")
     expect(count(page, "approved")).to_have_text("1")
-    if not js:
-        # Without JS the keys do nothing; the same decisions are buttons (see the next test).
-        return
     status = status_region(page)
     page.evaluate("document.getElementById('moderation-status').dataset.probe = 'same'")
 
     page.keyboard.press("j")
     expect(row(page, dashboard, "Alba")).to_be_focused()
+    focus_visible(page)
     page.keyboard.press("j")
     expect(row(page, dashboard, "Bruno")).to_be_focused()
+    focus_visible(page)
     page.keyboard.press("k")
     expect(row(page, dashboard, "Alba")).to_be_focused()
 
@@ -120,6 +126,7 @@ def test_decisions_from_the_keyboard(page, dashboard, new_context, js):
     expect(count(page, "pending")).to_have_text("3")
     expect(count(page, "approved")).to_have_text("2")
     expect(row(page, dashboard, "Bruno")).to_be_focused()
+    focus_visible(page)
     expect(status).to_have_attribute("data-probe", "same")
 
     # r then 2: reject Bruno under rule 2.
@@ -243,11 +250,6 @@ def test_log_in_and_decide_with_tab_enter_and_space(page, dashboard, js):
     page.keyboard.press("Enter")
     said(page, "Undone: the comment by Bruno is pending again.")
     expect(count(page, "pending")).to_have_text("3")
-
-
-@pytest.fixture
-def jspage(new_context):
-    return new_context().new_page()
 
 
 def test_axe_login_page(jspage, dashboard):
