@@ -293,3 +293,23 @@ def test_dashboard_looks(new_context, dashboard, width):
     row(page, dashboard, "Bruno").locator("details.reject summary").click()
     check_layout(page, width)
     screenshot(page, f"dashboard-decided-{width}")
+
+
+def test_axe_admin_pages(jspage, dashboard):
+    """The admin's pages: moderators and site settings (and the comment page, edit and reply)."""
+    from talkback.blueprints.auth import accounts
+    from talkback.models import Role
+
+    with dashboard.app.app_context():
+        accounts.create_moderator("Ada", PASSWORD, Role.ADMIN)
+    page = jspage
+    log_in(page, dashboard, name="Ada")
+    alba = dashboard.comment_ids["Alba"]
+    for path in ("/moderation/moderators", "/moderation/settings", f"/moderation/comments/{alba}",
+                 f"/moderation/comments/{alba}/edit", f"/moderation/comments/{alba}/reply"):
+        page.set_viewport_size({"width": 1280, "height": 900})
+        page.goto(dashboard(path))
+        expect_no_axe_violations(page)
+        check_layout(page, 1280)
+        page.set_viewport_size({"width": 390, "height": 844})
+        check_layout(page, 390)
