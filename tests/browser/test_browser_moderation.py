@@ -97,7 +97,8 @@ def test_login_refuses_a_wrong_password(page, dashboard):
     page.get_by_label("Name").fill("Morgan")
     page.get_by_label("Password").fill("not the password")
     page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("alert")).to_contain_text("do not match")
+    expect(page.locator("#login-error")).to_contain_text("do not match")
+    expect(page.locator("#login-error")).to_have_attribute("role", "alert")
     expect(page.get_by_label("Name")).to_have_value("Morgan")
     expect(page.get_by_label("Password")).to_have_value("")
 
@@ -259,7 +260,7 @@ def test_axe_login_page(jspage, dashboard):
     page.get_by_label("Name").fill("Morgan")
     page.get_by_label("Password").fill("wrong")
     page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("alert")).to_be_visible()
+    expect(page.locator("#login-error")).to_be_visible()
     expect_no_axe_violations(page)
 
 
