@@ -10,6 +10,8 @@ from typing import Any
 from flask import Flask
 
 from . import config as default_config
+from .sessions import LazySessionInterface
+from .web_request import Request
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_INSTANCE = PACKAGE_DIR.parent / "instance"
@@ -18,6 +20,8 @@ DEFAULT_INSTANCE = PACKAGE_DIR.parent / "instance"
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     instance_path = os.environ.get("TALKBACK_INSTANCE_PATH") or str(DEFAULT_INSTANCE)
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
+    app.session_interface = LazySessionInterface()
+    app.request_class = Request
     _configure(app, test_config)
 
     from .extensions import csrf, db, limiter, login_manager, migrate

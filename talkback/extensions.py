@@ -8,6 +8,8 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import DeclarativeBase
 
+from .sessions import LazySession
+
 
 class Base(DeclarativeBase):
     pass
@@ -28,6 +30,13 @@ class LoginManager(_LoginManager):
         if "_user_id" not in session and cookie_name not in request.cookies:
             return False
         return super()._session_protection_failed()
+
+    def _update_remember_cookie(self, response):
+        """Runs after every request; a request that never opened the session (the counter) has no
+        login or remember cookie to update, and reading it here would undo the saving."""
+        if isinstance(session._get_current_object(), LazySession) and not session.loaded:
+            return response
+        return super()._update_remember_cookie(response)
 
 
 def client_ip() -> str:

@@ -17,6 +17,7 @@ from .blueprints.comments.text import excerpt, render_body
 from .blueprints.htmx import is_htmx, render_page_or_fragment
 from .extensions import db, login_manager
 from .models import Moderator
+from .web_request import NOT_UTF8_MESSAGE
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -66,7 +67,6 @@ ERROR_MESSAGES = {
 
 def init_app(app: Flask) -> None:
     app.after_request(_security_headers)
-    # First of all before-request hooks: CSRFProtect's would parse (and consume) the form.
     app.before_request_funcs.setdefault(None, []).insert(0, _reject_non_utf8)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
@@ -101,14 +101,14 @@ def _security_headers(response):
 
 
 def _reject_non_utf8():
-    """Werkzeug would quietly replace bad bytes; we answer 400 instead of storing mangled text."""
+    """Werkzeug would quietly replace bad bytes; we answer 400 instead of storing mangled text.
+    Form bodies are checked as they are parsed (web_request.StrictFormDataParser)."""
+    if not request.query_string:
+        return
     try:
         urllib.parse.unquote_to_bytes(request.query_string).decode("utf-8")
-        if request.method == "POST" and request.mimetype == "application/x-www-form-urlencoded":
-            raw = request.get_data(cache=True)
-            urllib.parse.parse_qsl(raw.decode("ascii"), errors="strict", encoding="utf-8")
     except UnicodeDecodeError:
-        abort(400, "The text you sent was not valid UTF-8. Please check it and send it again.")
+        abort(400, NOT_UTF8_MESSAGE)
 
 
 def _render_error(status: int, message: str, title: str | None = None):

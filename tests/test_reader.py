@@ -311,8 +311,25 @@ def test_counter_and_validator_agree_at_the_boundary(client, csrf, htmx):
     assert response.status_code == 200
 
 
-def test_counter_refuses_a_post_without_csrf(client):
+def test_counter_needs_no_csrf_token_and_leaves_the_session_alone(client, csrf):
+    """The counter is exempt from CSRF (it changes nothing): it answers without a token, never
+    reads nor rewrites the session, and a forged cookie changes nothing either."""
+    token = csrf(ARTICLE_URL)
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    for headers in ({}, {"X-CSRFToken": token}):
+        response = client.post("/comments/counter", data={"body": "x"}, headers=headers)
+        assert response.status_code == 200 and "1499 characters available" in response.get_data(as_text=True)
+        assert "Set-Cookie" not in response.headers and "Cookie" not in response.vary
+    assert client.get_cookie("session").value == cookie.value
+    client.set_cookie("session", "forged")
     response = client.post("/comments/counter", data={"body": "x"})
+    assert response.status_code == 200 and "Set-Cookie" not in response.headers
+
+
+def test_posting_still_needs_the_csrf_token(client, csrf):
+    csrf(ARTICLE_URL)
+    response = client.post(POST_URL, data=form_data("", body="Hello"))
     assert response.status_code == 400
 
 
