@@ -64,11 +64,12 @@ class LazySessionInterface(SecureCookieSessionInterface):
     def open_session(self, app: Flask, request: Request) -> LazySession | None:
         if not app.secret_key:
             return None
-        value = request.cookies.get(self.get_cookie_name(app))
-        if not value:
-            return LazySession()
 
         def load() -> dict[str, Any]:
+            # The Cookie header itself is parsed only now: the counter never needs it.
+            value = request.cookies.get(self.get_cookie_name(app))
+            if not value:
+                return {}
             serializer = self.get_signing_serializer(app)
             max_age = int(app.permanent_session_lifetime.total_seconds())
             try:

@@ -7,15 +7,17 @@ database, so it reads the snapshot the last full request in this process left be
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
 from flask import current_app, g
 from limits import parse_many
 
 from .extensions import db
-from .models import SettingChange, SiteSetting, utcnow
+from .models import PolicyRule, SettingChange, SiteSetting, utcnow
 
 
 @dataclass(frozen=True)
@@ -147,11 +149,65 @@ def _load() -> dict[str, Any]:
     return overrides
 
 
+@dataclass(frozen=True, order=True)
+class Rule:
+    """A policy rule as readers see it (the moderation pages use the model)."""
+
+    number: int
+    text: str
+
+
+@dataclass(frozen=True)
+class SiteState:
+    overrides: dict[str, Any]
+    rules: tuple[Rule, ...]
+
+
+# Settings overrides and policy rules in one Core statement (the reader pages need both). Both are
+# read on every request, so an admin's change shows at once in every process; only the parsing is
+# kept, for as long as the rows read are the same.
+_STATE_STATEMENT = sa.union_all(
+    sa.select(sa.literal(0).label("kind"), SiteSetting.key.label("name"),
+              sa.cast(sa.null(), sa.Integer).label("number"),
+              sa.cast(SiteSetting.value, sa.Text).label("value")),
+    sa.select(sa.literal(1), sa.cast(sa.null(), sa.String), PolicyRule.number, PolicyRule.text),
+)
+_parsed: dict[tuple, SiteState] = {}
+
+
+def _read_state() -> SiteState:
+    rows = tuple(tuple(row) for row in db.session.execute(_STATE_STATEMENT))
+    state = _parsed.get(rows)
+    if state is None:
+        overrides = {name: json.loads(value) for kind, name, _, value in rows
+                     if kind == 0 and name in EDITABLE_KEYS}
+        rules = tuple(sorted(Rule(number, text) for kind, _, number, text in rows if kind == 1))
+        state = SiteState(overrides, rules)
+        _parsed.clear()  # the last rows only: they change only when an admin edits
+        _parsed[rows] = state
+    if _snapshot != state.overrides:
+        _snapshot.clear()
+        _snapshot.update(state.overrides)
+    return state
+
+
+def site_state() -> SiteState:
+    """This request's settings overrides and policy rules: one query, at most once per request."""
+    if "talkback_site_state" not in g:
+        g.talkback_site_state = _read_state()
+    return g.talkback_site_state
+
+
 def current() -> Settings:
-    """This request's settings: one query, at most once per request."""
+    """This request's settings: one query (with the policy rules), at most once per request."""
     if "talkback_settings" not in g:
-        g.talkback_settings = Settings(_load())
+        g.talkback_settings = Settings(site_state().overrides)
     return g.talkback_settings
+
+
+def public_rules() -> tuple[Rule, ...]:
+    """The policy rules, numbered in order (read with the settings)."""
+    return site_state().rules
 
 
 def snapshot() -> Settings:
@@ -177,7 +233,6 @@ def change(key: str, value: Any, moderator_id: int | None) -> bool:
     row.updated_at = utcnow()
     row.updated_by_id = moderator_id
     audit(key, old, value, moderator_id)
-    g.pop("talkback_settings", None)
     return True
 
 
@@ -185,4 +240,11 @@ def audit(key: str, old: Any, new: Any, moderator_id: int | None) -> SettingChan
     """One row of the settings history (a setting, or a policy rule: "POLICY_RULE_3")."""
     row = SettingChange(key=key, old_value=old, new_value=new, moderator_id=moderator_id)
     db.session.add(row)
+    forget()
     return row
+
+
+def forget() -> None:
+    """Settings and rules are read afresh at their next use in this request (after a change)."""
+    g.pop("talkback_settings", None)
+    g.pop("talkback_site_state", None)

@@ -33,6 +33,15 @@ CONTENT_SECURITY_POLICY = "; ".join(
     ]
 )
 
+SECURITY_HEADERS = (
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+    ("X-Frame-Options", "SAMEORIGIN"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+)
+HSTS = (("Strict-Transport-Security", "max-age=31536000"),)
+
 # htmx reads this from <meta name="htmx-config">. No eval, no script tags from responses, no
 # indicator <style> (CSP), self requests only; 422 (invalid form) swaps in place, other errors
 # land in the page's error region unless the view retargets them.
@@ -89,15 +98,17 @@ def init_app(app: Flask) -> None:
 
 
 def _security_headers(response):
+    """Each header unless the view set its own (one pass over the response's headers)."""
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    if current_app.config["HTTPS"]:
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    present = {name.lower() for name, _ in headers.items()}
+    for name, value in _security_header_values(current_app.config["HTTPS"]):
+        if name.lower() not in present:
+            headers.add(name, value)
     return response
+
+
+def _security_header_values(https: bool) -> tuple[tuple[str, str], ...]:
+    return SECURITY_HEADERS + (HSTS if https else ())
 
 
 def _reject_non_utf8():

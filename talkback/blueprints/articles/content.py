@@ -14,7 +14,7 @@ from flask import current_app
 
 from ...extensions import db
 from ...models import Article, Comment, CommentStatus, PolicyRule
-from ...settings import Settings
+from ...settings import Settings, public_rules
 
 CONTENT_DIR = Path(__file__).resolve().parents[2] / "content"
 
@@ -88,7 +88,7 @@ def policy_text(site: Settings, key: str) -> str:
 
 def policy_context(site: Settings) -> dict[str, object]:
     """What the article page's policy block needs."""
-    return {"rules": policy_rules(), "policy_disclaimer": policy_text(site, "POLICY_DISCLAIMER")}
+    return {"rules": public_rules(), "policy_disclaimer": policy_text(site, "POLICY_DISCLAIMER")}
 
 
 @dataclass(frozen=True)

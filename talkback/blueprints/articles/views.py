@@ -7,7 +7,7 @@ from ..comments import cache
 from ..comments.screening import comments_closed
 from ..comments.section import comment_form, section_context
 from . import bp
-from .content import article_by_slug, latest_articles, policy_rules, policy_text
+from .content import article_by_slug, latest_articles, policy_text
 
 
 @bp.get("/")
@@ -20,7 +20,7 @@ def show(slug: str):
     article = article_by_slug(slug) or abort(404)
     site = settings.current()
     page = request.args.get("cpage", type=int)
-    rules = policy_rules()
+    rules = settings.public_rules()
     # What the page depends on (None when it carries one-shot state): the ETag and the cache key.
     state = cache.page_state(article, site, page, rules, comments_closed(article, site))
     if state and state.etag in request.if_none_match:
@@ -50,6 +50,6 @@ def policy():
     site = settings.current()
     return render_template(
         "articles/policy.html",
-        rules=policy_rules(),
+        rules=settings.public_rules(),
         full_text=policy_text(site, "POLICY_FULL_TEXT"),
     )

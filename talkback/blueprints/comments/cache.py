@@ -19,7 +19,7 @@ import json
 import secrets
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -30,8 +30,8 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
-from ...models import Article, Comment, CommentStatus, PolicyRule
-from ...settings import EDITABLE, Settings
+from ...models import Article, Comment, CommentStatus
+from ...settings import EDITABLE, Rule, Settings
 from .cookies import AUTHOR_COOKIE, PENDING_COOKIE
 from .forms import form_stamp
 from .listing import approved_page
@@ -292,7 +292,7 @@ class PageState:
     shared: bool
 
 
-def page_state(article: Article, site: Settings, page: int | None, rules: list[PolicyRule],
+def page_state(article: Article, site: Settings, page: int | None, rules: Sequence[Rule],
                closed: bool) -> PageState | None:
     """What this request's article page depends on; None if it must be rendered afresh."""
     # A reader's session holds the CSRF token; anything more (a flashed message, the prefill of a
