@@ -7,7 +7,7 @@ from ..comments import cache
 from ..comments.screening import comments_closed
 from ..comments.section import comment_form, section_context
 from . import bp
-from .content import article_by_slug, latest_articles, policy_text
+from .content import article_view, latest_articles, policy_text
 
 
 @bp.get("/")
@@ -17,7 +17,7 @@ def index():
 
 @bp.get("/articles/<slug>")
 def show(slug: str):
-    article = article_by_slug(slug) or abort(404)
+    article = article_view(slug) or abort(404)
     site = settings.current()
     page = request.args.get("cpage", type=int)
     rules = settings.public_rules()
