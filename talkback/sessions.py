@@ -61,6 +61,18 @@ del _name
 class LazySessionInterface(SecureCookieSessionInterface):
     session_class = LazySession
 
+    def __init__(self) -> None:
+        self._serializers: dict[tuple, Any] = {}
+
+    def get_signing_serializer(self, app: Flask):
+        """Flask builds a new serializer for every request; it is the same while the keys are."""
+        keys = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        serializer = self._serializers.get(keys)
+        if serializer is None:
+            serializer = super().get_signing_serializer(app)
+            self._serializers = {keys: serializer}
+        return serializer
+
     def open_session(self, app: Flask, request: Request) -> LazySession | None:
         if not app.secret_key:
             return None
