@@ -106,6 +106,12 @@ def test_article_page_runs_the_same_queries_at_any_number_of_comments(make_app, 
         assert len({len(s) for s in counts.values()}) == 1, f"{case}:\n{explain(counts)}"
     # Cached, the count and the page of comments are skipped.
     assert len(cases[f"{url}, first visit, cached"][0]) < len(cases[f"{url}, first visit, uncached"][0])
+    # ... leaving two reads: the article row, and the settings with the policy rules (one UNION ALL).
+    for n in SIZES:
+        statements = cases[f"{url}, first visit, cached"][n]
+        selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+        assert len(selects) == 2, explain({n: selects})
+        assert "FROM article" in selects[0] and "UNION ALL" in selects[1], explain({n: selects})
 
 
 @pytest.mark.parametrize("htmx", [True, False], ids=["htmx", "plain"])
