@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 
+import sqlalchemy as sa
 from flask import g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+
+from .extensions import db
 
 
 def configure_engine(engine: Engine) -> None:
@@ -43,3 +47,23 @@ def done_writing() -> None:
     page is rendered and other writers go on. A view that writes again must not call it."""
     if has_request_context():
         g.talkback_done_writing = True
+
+
+def _lock_id(key: str) -> int:
+    """A stable signed 64-bit id for an advisory lock."""
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
+
+
+def serialize_writers(*keys: str) -> None:
+    """Makes the rest of this transaction exclusive among writers that name any of the same keys.
+
+    Screening reads (is this a duplicate? a flood?) and then inserts; two identical posts at the
+    same moment must not both pass. SQLite already serialises writers (BEGIN IMMEDIATE); on
+    PostgreSQL each key takes a transaction-scoped advisory lock, in sorted order so that two
+    writers never wait on each other in a cycle.
+    """
+    session = db.session
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for lock_id in sorted({_lock_id(key) for key in keys}):
+        session.execute(sa.text("SELECT pg_advisory_xact_lock(:id)"), {"id": lock_id})

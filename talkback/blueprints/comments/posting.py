@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from ...database import done_writing
+from ...database import done_writing, serialize_writers
 from ...extensions import db
 from ...models import Article, Comment, CommentStatus, ModerationEvent, utcnow
 from ...settings import Settings
@@ -21,6 +21,8 @@ class Outcome:
 
 
 def submit_comment(article: Article, submission: Submission, settings: Settings) -> Outcome:
+    # The duplicate and flood rules read before this inserts: one author (or address) at a time.
+    serialize_writers(f"email:{submission.author_email.casefold()}", f"ip:{submission.ip}")
     decision = screen(article, submission, settings)
     if decision.refused:
         return Outcome(decision, None)
