@@ -61,14 +61,15 @@ def populate(app: Flask) -> None:
         open_article = Article(slug="storm-warning", title="Storm warning — Roseau ⛈", byline="Staff",
                                body="First paragraph.\n\nSecond, with “quotes”.", copyright_notice="© 2026",
                                published_at=T0, comments_version=7)
-        closed = Article(slug="closed", title="Closed", body="Old news.", published_at=T0 - timedelta(days=400),
-                         comments_closed=True)
+        closed = Article(slug="closed", title="Closed", body="Old news.",
+                         published_at=T0 - timedelta(days=400), comments_closed=True)
         db.session.add_all([admin, mod, *rules, open_article, closed])
         db.session.flush()
         comments = []
         for i, status in enumerate(CommentStatus):
             comments.append(Comment(
-                article_id=open_article.id, body=f"Comment {i} 👍🏽 family 👨‍👩‍👧\nsecond line <b>not html</b>",
+                article_id=open_article.id,
+                body=f"Comment {i} 👍🏽 family 👨‍👩‍👧\nsecond line <b>not html</b>",
                 author_name=f"Reader {i}", author_email=f"r{i}@example.org",
                 author_website="https://example.org/~r" if i % 2 else "", author_ip=f"203.0.113.{i}",
                 user_agent="Mozilla/5.0", submitted_at=T0 + timedelta(minutes=i, microseconds=i),
@@ -98,8 +99,9 @@ def populate(app: Flask) -> None:
             comment_id=comments[2].id, moderator_id=admin.id, action="undo", undoes_event_id=reject.id,
             created_at=T0 + timedelta(hours=4), from_status=CommentStatus.REJECTED,
             to_status=CommentStatus.PENDING))
-        for key, value in [("DISALLOWED_WORDS", ["casino", "crypto ’coin’"]), ("TRUST_APPROVED_AUTHORS", True),
-                           ("COMMENT_MAX_LENGTH", 2000), ("POLICY_DISCLAIMER", "Be kind.\n\nThanks.")]:
+        for key, value in [("DISALLOWED_WORDS", ["casino", "crypto ’coin’"]),
+                           ("TRUST_APPROVED_AUTHORS", True), ("COMMENT_MAX_LENGTH", 2000),
+                           ("POLICY_DISCLAIMER", "Be kind.\n\nThanks.")]:
             db.session.add(SiteSetting(key=key, value=value, updated_at=T0, updated_by_id=admin.id))
             db.session.add(SettingChange(key=key, old_value=None, new_value=value, moderator_id=admin.id,
                                          created_at=T0 + timedelta(seconds=len(key))))

@@ -13,11 +13,10 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask
 from flask_migrate import downgrade, upgrade
+from live_services import throwaway_postgres
 
 from talkback import create_app
 from talkback.extensions import db
-
-from live_services import throwaway_postgres
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
