@@ -125,12 +125,13 @@ _LISTENING = re.compile(r"Listening at: http://127\.0\.0\.1:(\d+)")
 
 
 @contextlib.contextmanager
-def gunicorn_server(env: dict[str, str], log: Path, workers: int = 2,
-                    ready_timeout: float = 60) -> Iterator[Server]:
-    """A real gunicorn (gunicorn.conf.py) on a free port of 127.0.0.1, stopped afterwards."""
+def gunicorn_server(env: dict[str, str], log: Path, workers: int = 2, ready_timeout: float = 60,
+                    inherit_env: bool = True) -> Iterator[Server]:
+    """A real gunicorn (gunicorn.conf.py) on a free port of 127.0.0.1, stopped afterwards.
+    `env` adds to this process's environment, or replaces it (inherit_env=False)."""
     executable = gunicorn_available()
-    full_env = {**os.environ, **env, "TALKBACK_BIND": "127.0.0.1:0", "WEB_CONCURRENCY": str(workers),
-                "GUNICORN_THREADS": "2"}
+    full_env = {**(os.environ if inherit_env else {}), **env, "TALKBACK_BIND": "127.0.0.1:0",
+                "WEB_CONCURRENCY": str(workers), "GUNICORN_THREADS": "2"}
     with log.open("wb") as sink:
         process = subprocess.Popen(
             [executable, "-c", "gunicorn.conf.py", "app:create_app()"],
@@ -238,7 +239,8 @@ class _FormParser(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
-        if tag == "form" and not self.found and a.get("action", "").endswith(self.action_suffix):
+        action = a.get("action", "").split("#")[0]
+        if tag == "form" and not self.found and action.endswith(self.action_suffix):
             self.inside = self.found = True
         elif self.inside and tag == "input" and a.get("name"):
             kind = a.get("type", "text")
