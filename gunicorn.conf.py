@@ -63,3 +63,9 @@ def on_starting(server) -> None:
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+def on_reload(server) -> None:
+    """`kill -HUP` (systemctl reload) starts new workers on the new code: migrate the embedded
+    default once here too, before they start."""
+    on_starting(server)
