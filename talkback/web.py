@@ -65,7 +65,8 @@ ERROR_MESSAGES = {
 
 def init_app(app: Flask) -> None:
     app.after_request(_security_headers)
-    app.before_request(_reject_non_utf8)
+    # First of all before-request hooks: CSRFProtect's would parse (and consume) the form.
+    app.before_request_funcs.setdefault(None, []).insert(0, _reject_non_utf8)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)

@@ -8,7 +8,6 @@ CSRF stays on: helpers read the token from the page, as a browser does.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,6 +17,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
+from support import csrf_from  # noqa: F401  (re-exported for tests)
 
 from talkback import create_app
 from talkback.extensions import db
@@ -40,9 +40,8 @@ def _template_database(tmp_path_factory) -> str:
     """A database at the newest migration with seed data, made once per session."""
     if TEST_DATABASE_URL:
         app = create_app({**BASE_CONFIG, "DATABASE_URL": TEST_DATABASE_URL, "AUTO_MIGRATE": False})
-        with app.app_context():
-            with db.engine.begin() as conn:
-                conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+        with app.app_context(), db.engine.begin() as conn:
+            conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
         app = create_app({**BASE_CONFIG, "DATABASE_URL": TEST_DATABASE_URL, "AUTO_MIGRATE": True})
         with app.app_context():
             db.engine.dispose()
@@ -120,17 +119,6 @@ def runner(app: Flask):
 def htmx() -> dict[str, str]:
     """Headers of an htmx request."""
     return dict(HTMX)
-
-
-_CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
-_CSRF_HEADER = re.compile(r'X-CSRFToken&#34;: &#34;([^&]+)&#34;|"X-CSRFToken": "([^"]+)"')
-
-
-def csrf_from(html: str) -> str:
-    """The CSRF token a page carries (hidden input, or the body's hx-headers)."""
-    match = _CSRF.search(html) or _CSRF_HEADER.search(html)
-    assert match, "no CSRF token on the page"
-    return next(group for group in match.groups() if group)
 
 
 @pytest.fixture

@@ -281,7 +281,8 @@ def test_render_smilies_not_inside_links():
 
 
 def test_render_mrgreen_image():
-    img = '<img class="smiley" src="/static/img/mrgreen.svg" alt="Mr. Green grinning face" width="20" height="20">'
+    img = ('<img class="smiley" src="/static/img/mrgreen.svg" alt="Mr. Green grinning face" '
+           'width="20" height="20">')
     assert render_body("hi :mrgreen:") == f"<p>hi {img}</p>"
     custom = render_body(":mrgreen:", mrgreen_src='/s/mrgreen.svg?v=1&x="')
     assert 'src="/s/mrgreen.svg?v=1&amp;x=&#34;"' in custom

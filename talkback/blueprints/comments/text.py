@@ -139,7 +139,7 @@ class Smiley:
     def description(self) -> str:
         """A spoken name for the smiley button, e.g. "slightly smiling face"."""
         if self.emoji is None:
-            return "Mr. Green grinning face"
+            return MRGREEN_ALT
         return unicodedata.name(self.emoji[0], self.code).lower()
 
 
@@ -190,6 +190,7 @@ _SMILEY_HTML: dict[str, Markup] = {
     for s in SMILIES
     if s.emoji is not None
 }
+MRGREEN_ALT = "Mr. Green grinning face"
 _MRGREEN_HTML = Markup('<img class="smiley" src="{}" alt="{}" width="20" height="20">')
 
 
@@ -257,7 +258,9 @@ def render_body(text: str | None, mrgreen_src: str = "/static/img/mrgreen.svg") 
         elif kind == "smiley":
             code = m["smiley"]
             html = _SMILEY_HTML.get(code)
-            parts.append(html if html is not None else _MRGREEN_HTML.format(mrgreen_src, "Mr. Green grinning face"))
+            if html is None:  # :mrgreen:, the site's own image
+                html = _MRGREEN_HTML.format(mrgreen_src, MRGREEN_ALT)
+            parts.append(html)
         else:  # url (lastgroup is the outer group: "scheme" closes first but "url" closes last)
             url, tail = _trim_url(m["url"])
             scheme = m["scheme"]

@@ -20,7 +20,7 @@
     var start = textarea.selectionStart, end = textarea.selectionEnd, text = textarea.value;
     // A smiley is only converted where it stands alone, so pad it with spaces where needed.
     var before = start > 0 && !/\s/.test(text.charAt(start - 1)) ? " " : "";
-    var after = end < text.length && !/\s/.test(text.charAt(end)) ? " " : "";
+    var after = end >= text.length || !/\s/.test(text.charAt(end)) ? " " : "";
     var insert = before + code + after;
     textarea.focus();
     textarea.setRangeText(insert, start, end, "end");
@@ -41,7 +41,9 @@
   // status message, so keyboard and screen reader users are not left on a removed button.
   document.addEventListener("htmx:afterSettle", function (event) {
     var target = event.detail.target;
-    if (!target || !target.isConnected) return;
+    // An outerHTML swap leaves the old element detached: find its replacement by id.
+    if (target && !target.isConnected && target.id) target = document.getElementById(target.id);
+    if (!target) return;
     var wanted = target.querySelector("[data-autofocus]");
     if (wanted) {
       wanted.focus();

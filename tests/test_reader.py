@@ -1,0 +1,426 @@
+"""The reader side: article page, posting on both paths, pending previews, counter, errors."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from support import csrf_from
+
+from talkback.extensions import db
+from talkback.models import Comment, CommentStatus
+
+REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "reference-page.txt"
+SLUG = "iom-director-general-statement-on-world-day-against-trafficking-in-persons-july-30-2022"
+ARTICLE_URL = f"/articles/{SLUG}"
+POST_URL = f"{ARTICLE_URL}/comments"
+
+
+def form_data(token: str, **overrides: str) -> dict[str, str]:
+    data = {
+        "csrf_token": token,
+        "author_name": "Marie Joseph",
+        "author_email": "marie@example.org",
+        "author_website": "",
+        "body": "A thoughtful comment.",
+    }
+    data.update(overrides)
+    return data
+
+
+def stored(app) -> list[Comment]:
+    with app.app_context():
+        return list(db.session.scalars(sa.select(Comment).order_by(Comment.id)))
+
+
+# --- The article page ---------------------------------------------------------------------------
+
+
+def test_article_page_has_everything_on_the_reference_page(client):
+    html = client.get(ARTICLE_URL).get_data(as_text=True)
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).replace("&#34;", '"').replace("&#39;", "'")
+    wanted = [
+        "IOM Director General Statement on World Day against Trafficking in Persons – July 30, 2022",
+        "IOM Director General, António Vitorino",
+        "July 30, 2022",
+        "Trafficking in Persons is a crime and grave human rights violation.",
+        "I am convinced that if we join efforts, we will be able to leverage technology to protect "
+        "victims and end trafficking in persons.",
+        "Copyright 2012 Dominica News Online, DURAVISION INC. All Rights Reserved.",
+        "We will delete comments that:",
+        "promote hatred of any kind",
+        'contain links to "chain letters", pornographic or obscene movies or graphic images',
+        "are excessively long and off-topic",
+        "See our full comment/user policy/agreement.",
+        "Waiting For Airport",
+        "Could you guys investigate the Choksi matter?",
+        "Maybe release the findings of your investigation a few days before the next election?",
+        "Post a Comment",
+        "Your email address will not be published. Required fields are marked *",
+        "more »",
+        "1500 characters available",
+        "Save my name, email, and website in this browser for the next time I comment.",
+        "Post Comment",
+    ]
+    for phrase in wanted:
+        assert phrase in text, phrase
+    assert "All comments are approved by" in text and "before they are posted" in text
+    assert 'href="/policy"' in html
+    assert 'start="1"' in html  # numbered comment list
+
+
+@pytest.mark.skipif(not REFERENCE.exists(), reason="shared/reference is not beside the checkout")
+def test_every_paragraph_of_the_reference_article_is_on_the_page(client):
+    html = client.get(ARTICLE_URL).get_data(as_text=True)
+    reference = REFERENCE.read_text(encoding="utf-8")
+    article_part = reference.split("Copyright 2012")[0]
+    paragraphs = [p.strip() for p in article_part.split("\n\n") if p.strip()][2:]  # after title, byline
+    assert len(paragraphs) == 12
+    for paragraph in paragraphs:
+        assert paragraph.replace("’", "’") in html
+
+
+def test_smiley_bar_in_reference_order_with_the_rest_behind_more(client):
+    html = client.get(ARTICLE_URL).get_data(as_text=True)
+    bar, more = html.split("<summary>more »</summary>")
+    picker = re.findall(r'name="smiley" value="([^"]+)"', bar)
+    assert picker == [":)", ":-D", ":wink:", ":(", "8-O", ":lol:", ":-|", ":cry:", "8-)", ":-?", ":-P",
+                      ":-x", ":?:", ":oops:", ":twisted:", ":mrgreen:"]
+    rest = re.findall(r'name="smiley" value="([^"]+)"', more)
+    assert len(rest) == 27 and ":arrow:" in rest
+
+
+def test_every_field_has_a_real_label(client):
+    html = client.get(ARTICLE_URL).get_data(as_text=True)
+    for field_id in ("author_name", "author_email", "author_website", "body", "remember"):
+        assert f'<label for="{field_id}">' in html
+        assert f'id="{field_id}"' in html
+    assert "maxlength" not in html  # HTML maxlength counts UTF-16 units: never block valid text
+
+
+def test_front_page_lists_articles_with_counts(client):
+    html = client.get("/").get_data(as_text=True)
+    assert "IOM Director General Statement" in html
+    assert "1 comment" in html
+    assert "António Vitorino" in html
+
+
+def test_policy_page_lists_the_seven_rules(client):
+    html = client.get("/policy").get_data(as_text=True)
+    assert html.count('<li id="rule-') == 7
+    assert "refer to people arrested or charged with a crime" in html
+
+
+def test_unknown_article_is_a_404_page(client, htmx):
+    response = client.get("/articles/no-such-thing")
+    assert response.status_code == 404
+    assert "There is nothing at this address." in response.get_data(as_text=True)
+    fragment = client.get("/articles/no-such-thing", headers=htmx)
+    assert fragment.status_code == 404
+    assert "<html" not in fragment.get_data(as_text=True)
+
+
+# --- Posting: htmx ------------------------------------------------------------------------------
+
+
+def test_htmx_post_stores_pending_and_swaps_the_section(app, client, csrf, htmx):
+    token = csrf(ARTICLE_URL)
+    response = client.post(POST_URL, data=form_data(token, author_website="example.org",
+                                                     body="Line one\r\nLine two :)"), headers=htmx)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert html.lstrip().startswith('<section id="comments"')
+    assert "<html" not in html
+    assert 'hx-swap-oob="innerHTML"' in html and "Thank you — your comment is awaiting moderation." in html
+    assert "Your comment is awaiting moderation." in html
+    assert "Line one<br>" in html and "🙂" in html
+    # The comment box is emptied; name, email and website are kept.
+    assert re.search(r'<textarea[^>]*>\s*</textarea>', html)
+    assert 'value="Marie Joseph"' in html and 'value="marie@example.org"' in html
+    assert 'value="https://example.org"' in html
+    [comment] = [c for c in stored(app) if c.author_name == "Marie Joseph"]
+    assert comment.status == CommentStatus.PENDING
+    assert comment.body == "Line one\nLine two :)"
+    assert comment.author_website == "https://example.org"
+    assert comment.author_ip == "127.0.0.1"
+    assert response.vary and "HX-Request" in response.vary
+
+
+def test_htmx_validation_errors_come_back_in_place_with_input_kept(app, client, csrf, htmx):
+    token = csrf(ARTICLE_URL)
+    response = client.post(POST_URL, headers=htmx, data=form_data(
+        token, author_name="", author_email="not-an-email", author_website="javascript:alert(1)",
+        body="Everything I typed <b>stays</b>"))
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Please enter your name." in html
+    assert "Please enter a valid email address" in html
+    assert "Please enter a web address starting with http:// or https://" in html
+    assert 'aria-invalid="true"' in html
+    assert 'value="not-an-email"' in html
+    assert "Everything I typed &lt;b&gt;stays&lt;/b&gt;" in html
+    assert len(stored(app)) == 1  # only the demo comment
+
+
+def test_too_long_body_is_refused_with_the_counters_words(app, client, csrf, htmx):
+    token = csrf(ARTICLE_URL)
+    response = client.post(POST_URL, headers=htmx, data=form_data(token, body="x" * 1512))
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "12 characters too many" in html
+    assert "x" * 1512 in html
+
+
+# --- Posting: plain form (JavaScript off) -------------------------------------------------------
+
+
+def test_plain_post_redirects_303_and_shows_the_message(app, client, csrf):
+    token = csrf(ARTICLE_URL)
+    response = client.post(POST_URL, data=form_data(token))
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"{ARTICLE_URL}#comment-status")
+    page = client.get(ARTICLE_URL).get_data(as_text=True)
+    assert "Thank you — your comment is awaiting moderation." in page
+    assert "Your comment is awaiting moderation." in page
+    assert 'value="Marie Joseph"' in page  # details carried across the redirect
+    assert stored(app)[-1].status == CommentStatus.PENDING
+    # The message is shown once.
+    assert "Thank you" not in client.get(ARTICLE_URL).get_data(as_text=True)
+
+
+def test_plain_post_with_errors_rerenders_the_page_422(app, client, csrf):
+    token = csrf(ARTICLE_URL)
+    response = client.post(POST_URL, data=form_data(token, author_email="", body="keep me"))
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "<html" in html and "Please enter your email address." in html
+    assert "keep me" in html and 'value="Marie Joseph"' in html
+    assert 'class="error-summary"' in html
+
+
+def test_blank_or_invisible_body_is_refused(client, csrf, htmx):
+    token = csrf(ARTICLE_URL)
+    for body in ["   ", "\r\n\r\n", "\u200b\u200b", "\u2800"]:
+        response = client.post(POST_URL, headers=htmx, data=form_data(token, body=body))
+        assert response.status_code == 422
+        assert "Please write a comment." in response.get_data(as_text=True)
+
+
+# --- Pending comments belong to the browser that posted them ------------------------------------
+
+
+def test_pending_comment_is_shown_to_its_author_only(app, client, csrf, htmx):
+    token = csrf(ARTICLE_URL)
+    client.post(POST_URL, headers=htmx, data=form_data(token, body="Only I can see this yet"))
+    assert "Only I can see this yet" in client.get(ARTICLE_URL).get_data(as_text=True)
+
+    stranger = app.test_client()
+    html = stranger.get(ARTICLE_URL).get_data(as_text=True)
+    assert "Only I can see this yet" not in html
+    assert "1 Comment" in html
+
+
+def test_pending_cookie_cannot_be_forged(app, client, csrf, htmx):
+    token = csrf(ARTICLE_URL)
+    client.post(POST_URL, headers=htmx, data=form_data(token, body="Secret pending"))
+    [*_, pending] = stored(app)
+    forger = app.test_client()
+    forger.set_cookie("talkback_pending", f"[{pending.id}]")
+    assert "Secret pending" not in forger.get(ARTICLE_URL).get_data(as_text=True)
+
+
+def test_email_never_appears_on_public_pages(app, client, csrf, htmx):
+    token = csrf(ARTICLE_URL)
+    client.post(POST_URL, headers=htmx, data=form_data(token, author_email="hidden.person@example.org"))
+    with app.app_context():
+        comment = db.session.scalars(sa.select(Comment).order_by(Comment.id.desc())).first()
+        comment.status = CommentStatus.APPROVED
+        db.session.commit()
+    for url in ("/", ARTICLE_URL, "/policy"):
+        assert "hidden.person" not in app.test_client().get(url).get_data(as_text=True)
+    # The author's own page prefills it in their form (their browser), and nowhere else.
+    assert "waiting.for.airport" not in client.get(ARTICLE_URL).get_data(as_text=True)
+
+
+def test_approved_comment_shows_numbered_with_nofollow_website(app, client, csrf, htmx):
+    token = csrf(ARTICLE_URL)
+    client.post(POST_URL, headers=htmx, data=form_data(token, author_website="https://marie.example"))
+    with app.app_context():
+        comment = db.session.scalars(sa.select(Comment).order_by(Comment.id.desc())).first()
+        comment.status = CommentStatus.APPROVED
+        db.session.commit()
+    html = app.test_client().get(ARTICLE_URL).get_data(as_text=True)
+    assert "2 Comments" in html
+    assert '<a href="https://marie.example" rel="nofollow ugc">Marie Joseph</a>' in html
+
+
+# --- Remembering the reader's details -----------------------------------------------------------
+
+
+def test_remember_me_prefills_next_time_and_unticking_forgets(app, client, csrf, htmx):
+    token = csrf(ARTICLE_URL)
+    client.post(POST_URL, headers=htmx,
+                data=form_data(token, remember="y", author_website="https://marie.example"))
+    fresh_page = client.get(ARTICLE_URL).get_data(as_text=True)
+    assert 'value="Marie Joseph"' in fresh_page and 'value="https://marie.example"' in fresh_page
+    assert re.search(r'id="remember" name="remember" value="y"\s*checked', fresh_page)
+
+    assert client.get_cookie("talkback_author") is not None
+    client.post(POST_URL, headers=htmx, data=form_data(token, body="Second, not remembered"))
+    assert client.get_cookie("talkback_author") is None
+
+
+def test_unticked_box_sets_no_cookie(client, csrf, htmx):
+    token = csrf(ARTICLE_URL)
+    client.post(POST_URL, headers=htmx, data=form_data(token))
+    assert client.get_cookie("talkback_author") is None
+
+
+# --- The counter --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    ("", "1500 characters available"),
+    ("hello", "1495 characters available"),
+    ("a\r\nb", "1497 characters available"),
+    ("👍🏽" * 3, "1497 characters available"),
+    ("👨‍👩‍👧‍👦", "1499 characters available"),
+    ("x" * 1499, "1 character available"),
+    ("x" * 1512, "12 characters too many"),
+    ("x" * 1501, "1 character too many"),
+])
+def test_counter_fragment(client, csrf, body, expected, htmx):
+    token = csrf(ARTICLE_URL)
+    response = client.post("/comments/counter", data={"body": body}, headers={**htmx, "X-CSRFToken": token})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert expected in html
+    assert "<html" not in html
+    assert ("counter-over" in html) == ("too many" in expected)
+    assert ('"tooLong": true' in response.headers["HX-Trigger"]) == ("too many" in expected)
+
+
+def test_counter_and_validator_agree_at_the_boundary(client, csrf, htmx):
+    token = csrf(ARTICLE_URL)
+    body = "é" * 1500 + "\r\n"  # trailing whitespace is trimmed by both
+    counted = client.post("/comments/counter", data={"body": body}, headers={"X-CSRFToken": token})
+    assert "0 characters available" in counted.get_data(as_text=True)
+    response = client.post(POST_URL, headers=htmx, data=form_data(token, body=body))
+    assert response.status_code == 200
+
+
+def test_counter_refuses_a_post_without_csrf(client):
+    response = client.post("/comments/counter", data={"body": "x"})
+    assert response.status_code == 400
+
+
+def test_counter_touches_no_database(app, client, csrf):
+    token = csrf(ARTICLE_URL)
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        response = client.post("/comments/counter", data={"body": "x" * 100},
+                               headers={"X-CSRFToken": token})
+        client.get(ARTICLE_URL)  # the listener does see the queries of a page
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    assert response.status_code == 200
+    page_statements = len(statements)
+    assert page_statements > 0
+    statements.clear()
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        client.post("/comments/counter", data={"body": "y" * 100}, headers={"X-CSRFToken": token})
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    assert statements == []
+
+
+# --- Smileys without JavaScript -----------------------------------------------------------------
+
+
+def test_smiley_button_without_js_appends_the_code_and_keeps_input(app, client, csrf):
+    token = csrf(ARTICLE_URL)
+    response = client.post(f"{ARTICLE_URL}/comments/smiley",
+                           data=form_data(token, body="Nice one", smiley=":lol:"))
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert re.search(r"<textarea[^>]*autofocus[^>]*>\s*Nice one :lol: </textarea>", html)
+    assert 'value="Marie Joseph"' in html
+    assert len(stored(app)) == 1  # nothing stored
+
+
+# --- Errors -------------------------------------------------------------------------------------
+
+
+def test_post_without_csrf_is_a_400_that_says_reload(app, client, htmx):
+    response = client.post(POST_URL, data=form_data("bogus"))
+    assert response.status_code == 400
+    assert "reload the page" in response.get_data(as_text=True)
+    fragment = client.post(POST_URL, data=form_data("bogus"), headers=htmx)
+    assert fragment.status_code == 400 and "<html" not in fragment.get_data(as_text=True)
+    assert len(stored(app)) == 1
+
+
+def test_oversized_request_is_a_413(client, csrf):
+    token = csrf(ARTICLE_URL)
+    response = client.post(POST_URL, data=form_data(token, body="x" * 200_000))
+    assert response.status_code == 413
+    assert "too large" in response.get_data(as_text=True)
+
+
+def test_bytes_that_are_not_utf8_are_a_400_not_a_500(app, client, csrf):
+    token = csrf(ARTICLE_URL)
+    raw = f"csrf_token={token}&author_name=%FF%FE&author_email=a%40b.org&body=hi".encode()
+    response = client.post(POST_URL, data=raw, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400
+    assert "not valid UTF-8" in response.get_data(as_text=True)
+    assert client.get(f"{ARTICLE_URL}?cpage=%FF").status_code == 400
+    assert len(stored(app)) == 1
+
+
+def test_get_on_post_endpoint_is_a_405_page(client):
+    response = client.get(POST_URL)
+    assert response.status_code == 405
+    assert "POST" in response.headers["Allow"]
+
+
+# --- Comment pages ------------------------------------------------------------------------------
+
+
+def test_comment_pages_of_fifty_newest_page_first(app, client):
+    from datetime import timedelta
+
+    from talkback.models import utcnow
+
+    with app.app_context():
+        article_id = db.session.scalar(sa.select(Comment.article_id))
+        start = utcnow() - timedelta(days=1)
+        db.session.add_all(
+            Comment(article_id=article_id, body=f"Comment {n}", author_name=f"Reader {n}",
+                    author_email=f"r{n}@example.org", status=CommentStatus.APPROVED,
+                    submitted_at=start + timedelta(minutes=n), held_for=[])
+            for n in range(2, 121)
+        )
+        db.session.commit()
+    newest = client.get(ARTICLE_URL).get_data(as_text=True)
+    assert "120 Comments" in newest and 'start="101"' in newest
+    assert "Page 3 of 3" in newest and "« Older comments" in newest and "Newer comments" not in newest
+    oldest = client.get(f"{ARTICLE_URL}?cpage=1").get_data(as_text=True)
+    assert 'start="1"' in oldest and "Waiting For Airport" in oldest and "Newer comments »" in oldest
+    assert oldest.count('<li id="comment-') == 50
+    assert client.get(f"{ARTICLE_URL}?cpage=99").status_code == 200  # clamped to the last page
+
+
+def test_csrf_token_is_in_body_headers_for_htmx(client):
+    html = client.get(ARTICLE_URL).get_data(as_text=True)
+    assert csrf_from(html)
+    assert "hx-headers='{&#34;X-CSRFToken&#34;" in html or "hx-headers='{\"X-CSRFToken\"" in html
