@@ -138,3 +138,23 @@ def _first_article_slug(html: str) -> str:
     match = re.search(r'href="/articles/([^"#?]+)"', html)
     assert match, "no article linked from the front page"
     return match.group(1)
+
+
+def test_flask_seed_loads_the_policy_rules_once(tmp_path: Path) -> None:
+    """After `flask db upgrade` a production database is empty; `flask seed` adds what a site needs
+    and, run again, adds nothing."""
+    from flask_migrate import upgrade
+
+    from talkback.models import Article, PolicyRule
+
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}", "AUTO_MIGRATE": False,
+                      "SECRET_KEY": "test", "TESTING": True, "DEMO_CONTENT": False})
+    with app.app_context():
+        upgrade()
+    for _ in range(2):
+        result = app.test_cli_runner().invoke(args=["seed"])
+        assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(PolicyRule)) == 7
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Article)) == 0
+        db.engine.dispose()
