@@ -113,3 +113,7 @@ REQUEST_LOG = True
 # Take the request id from an incoming X-Request-ID header (set by your load balancer) instead of
 # making one. None: only when PROXY_FIX_X_FOR is set, i.e. when a trusted proxy is in front.
 TRUST_REQUEST_ID_HEADER = None
+# When Redis is unreachable, count rate limits inside each process until it is back (logged),
+# instead of failing every limited request: readers can still comment during a Redis outage.
+RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+RATELIMIT_SWALLOW_ERRORS = True

@@ -158,3 +158,18 @@ def test_flask_seed_loads_the_policy_rules_once(tmp_path: Path) -> None:
         assert db.session.scalar(sa.select(sa.func.count()).select_from(PolicyRule)) == 7
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Article)) == 0
         db.engine.dispose()
+
+
+def test_a_redis_outage_degrades_limits_instead_of_failing_requests(make_app) -> None:
+    """Limits then count inside each process (logged) until Redis answers again."""
+    from talkback.extensions import limiter
+
+    app = make_app(REDIS_URL="redis://127.0.0.1:1/0", RATELIMIT_ENABLED=True)  # nothing on port 1
+
+    @app.get("/test-limited")
+    @limiter.limit("2 per hour")
+    def limited():
+        return "ok"
+
+    client = app.test_client()
+    assert [client.get("/test-limited").status_code for _ in range(3)] == [200, 200, 429]
