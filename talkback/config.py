@@ -34,43 +34,63 @@ PENDING_COOKIE_MAX_AGE = 60 * 60 * 24 * 90
 REMEMBER_AUTHOR_MAX_AGE = 60 * 60 * 24 * 365
 
 # --- Screening (all site settings) ------------------------------------------------------------
+# The rules run in this order (talkback/blueprints/comments/screening.py): closed → duplicate (409)
+# → flood (429) → honeypot / too fast (spam) → disallowed words (spam) → hold words and links (held,
+# with markers the dashboard shows) → trust mode. Spam is answered like any pending comment.
 # Seconds a reader must wait between two comments (same IP or same email). 0 turns it off.
+# Logged-in moderators are exempt.
 COMMENT_FLOOD_SECONDS = 15
-# Per-IP limit on posting comments (Flask-Limiter syntax). Empty turns it off.
+# Per-IP limit on posting comments (Flask-Limiter syntax, ";" between limits). Empty turns it off.
+# Form errors (422) do not count; logged-in moderators are exempt. Over it: 429, form kept.
 COMMENT_RATE_LIMIT = "5 per minute; 50 per day"
-# Per-IP limit on the live character counter, which fires at each pause in typing.
+# Per-IP limit on the live character counter, which fires at each pause in typing. Empty: off.
 COUNTER_RATE_LIMIT = "120 per minute"
-# A form sent sooner than this after it was rendered is treated as a bot (stored as spam).
+# A form sent sooner than this after it was rendered (signed stamp in the form) is stored as spam.
+# A form with a missing or forged stamp, or with the hidden honeypot field filled in, is spam too.
 COMMENT_MIN_FILL_SECONDS = 3
-# A comment with this many links or more is held with a marker.
+# A comment with this many links or more is held with a marker ("3 links").
 COMMENT_MAX_LINKS = 2
-# Words or phrases that mark a comment as spam (case-insensitive, whole words).
+# Words or phrases that mark a comment as spam: case-insensitive, whole words, in the name, email,
+# website and body. A list here, one per line on the settings page;
+# e.g. TALKBACK_DISALLOWED_WORDS='["casino", "cheap pills"]'.
 DISALLOWED_WORDS: list[str] = []
-# Words or phrases that hold a comment with a marker for the moderator's attention.
+# Words or phrases that hold a comment with a marker ("hold word: crypto"); matched like the above.
 HOLD_WORDS: list[str] = []
-# Close comments on an article this many days after it was published. 0 = never.
+# Close comments on an article this many days after it was published. 0 = never. (Each article
+# also has its own switch.)
 COMMENTS_CLOSE_AFTER_DAYS = 0
-# Trust mode: approve at once an author whose name and email already have an approved comment.
-# Off by default: the site promises that every comment is approved before it is posted.
+# Trust mode: approve at once an author whose name and email already have an approved comment
+# (and whose comment nothing held). Off by default: the site promises that every comment is
+# approved before it is posted.
 TRUST_APPROVED_AUTHORS = False
 
 # --- Moderators -----------------------------------------------------------------------------
+# Comments per page of the moderation queue.
 MODERATION_PAGE_SIZE = 50
-# Failed logins allowed per IP and per account name.
+# Failed logins allowed per IP address and per account name (Flask-Limiter syntax; counted in the
+# limiter's storage, so in Redis when REDIS_URL is set). Empty turns it off.
 LOGIN_RATE_LIMIT = "10 per 15 minutes"
+# How hard password hashing works: the name of an argon2-cffi profile (argon2.profiles).
+# RFC_9106_LOW_MEMORY: 64 MiB and 3 passes per hash. Tests use CHEAPEST.
+PASSWORD_HASH_PROFILE = "RFC_9106_LOW_MEMORY"  # noqa: S105 (a profile name, not a password)
 # Seconds an "Undo" stays offered after a decision.
 UNDO_SECONDS = 600
 
 # --- Shared state ---------------------------------------------------------------------------
 # Redis for limiter counters and the comment-list cache when several processes serve the site.
-# None: kept in this process (right for `flask run` and one gunicorn worker per machine is NOT
-# enough for limits to hold across workers — set it in production).
+# None: kept in each process, which is right for `flask run`; with several gunicorn workers or
+# machines, limits only hold across them when this is set (e.g. redis://127.0.0.1:6379/0).
 REDIS_URL = None
+# Flask-Limiter's own keys may be set too: RATELIMIT_STORAGE_URI (default: REDIS_URL, else
+# memory://), RATELIMIT_ENABLED (default True; the tests turn it off) and RATELIMIT_HEADERS_ENABLED
+# (default True: X-RateLimit-* and Retry-After headers). They are filled in by create_app().
 
 # --- Security -------------------------------------------------------------------------------
-# Set to True when the site is served over HTTPS: cookies are then marked Secure.
+# Set to True when the site is served over HTTPS: cookies are then marked Secure, HSTS is sent,
+# URLs are built with https, and Flask-WTF checks that a form was posted from this site (Referer).
+# Every cookie is HttpOnly and SameSite=Lax whatever this says.
 HTTPS = False
-# Largest request body accepted (bytes); a comment is at most a few KiB.
+# Largest request body accepted (bytes); a comment is at most a few KiB. Larger: 413.
 MAX_CONTENT_LENGTH = 64 * 1024
 # Secret key: from TALKBACK_SECRET_KEY in production; generated into instance/ for the
 # embedded default.

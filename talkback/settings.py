@@ -7,10 +7,12 @@ database, so it reads the snapshot the last full request in this process left be
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, g
+from limits import parse_many
 
 from .extensions import db
 from .models import SettingChange, SiteSetting, utcnow
@@ -23,13 +25,42 @@ class SettingSpec:
     kind: type  # int, bool, str or list (a list of words, one per line in the form)
     help: str = ""
     minimum: int | None = None
+    # Further check of a value of the right kind: returns a message for the admin, or None.
+    check: Callable[[Any], str | None] | None = None
+
+
+def check_rate_limit(value: Any) -> str | None:
+    """A Flask-Limiter limit such as "5 per minute; 50 per day" (empty: no limit)."""
+    if not value:
+        return None
+    try:
+        limits = parse_many(str(value))
+    except ValueError:
+        return 'Write limits like "5 per minute; 50 per day", or leave it empty for no limit.'
+    if any(limit.amount < 1 for limit in limits):
+        return "Each limit must allow at least 1 request."
+    return None
+
+
+def rate_limit(settings: Settings, key: str) -> str:
+    """A limit setting for Flask-Limiter; an unparsable stored value falls back to the config default
+    (so a bad value can never break posting)."""
+    value = settings[key]
+    if check_rate_limit(value) is None:
+        return value or ""
+    current_app.logger.warning("ignoring invalid %s %r; using the default", key, value)
+    default = current_app.config[key]
+    return default if check_rate_limit(default) is None else ""
 
 
 # The settings an admin can change on the dashboard; each defaults to the config key of that name.
 EDITABLE: tuple[SettingSpec, ...] = (
     SettingSpec("COMMENT_MAX_LENGTH", "Longest comment (characters)", int, minimum=1),
     SettingSpec("COMMENT_FLOOD_SECONDS", "Seconds between two comments from one reader", int, minimum=0),
-    SettingSpec("COMMENT_RATE_LIMIT", "Comments per IP address", str, "e.g. 5 per minute; 50 per day"),
+    SettingSpec("COMMENT_RATE_LIMIT", "Comments per IP address", str,
+                "e.g. 5 per minute; 50 per day; empty = no limit", check=check_rate_limit),
+    SettingSpec("COUNTER_RATE_LIMIT", "Character counter requests per IP address", str,
+                "e.g. 120 per minute; empty = no limit", check=check_rate_limit),
     SettingSpec("COMMENT_MIN_FILL_SECONDS", "Fastest plausible time to fill the form (s)", int, minimum=0),
     SettingSpec("COMMENT_MAX_LINKS", "Hold a comment with this many links or more", int, minimum=1),
     SettingSpec("DISALLOWED_WORDS", "Disallowed words (spam), one per line", list),

@@ -8,6 +8,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import Flask, abort, current_app, request, url_for
+from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError, generate_csrf
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -80,10 +81,11 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["htmx_config"] = json.dumps(HTMX_CONFIG, separators=(",", ":"))
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
-    login_manager.login_view = "auth.login"
-    login_manager.login_message = "Please log in to moderate."
+    from .blueprints.auth.views import login_required_response
+
     login_manager.session_protection = "strong"
     login_manager.user_loader(_load_moderator)
+    login_manager.unauthorized_handler(login_required_response)
 
 
 def _security_headers(response):
@@ -130,7 +132,11 @@ def _http_error(error: HTTPException):
     status = error.code or 500
     if status < 400:
         return error
+    if error.response is not None:  # a view or on_breach callback built the answer already
+        return error.response
     description = error.description if error.description != type(error).description else None
+    if isinstance(error, RateLimitExceeded) and not error.limit.error_message:
+        description = None  # "5 per 1 minute" is no message for a reader
     response = _render_error(status, description or ERROR_MESSAGES.get(status, error.name))
     if status == 405 and error.valid_methods:
         response.headers["Allow"] = ", ".join(error.valid_methods)
@@ -145,7 +151,7 @@ def _unexpected_error(error: Exception):
         return _http_error(error)
     current_app.logger.exception("unhandled error", exc_info=error)
     db.session.rollback()
-    return _render_error(500, ERROR_MESSAGES[500], title=InternalServerError.name)
+    return _render_error(500, ERROR_MESSAGES[500], title=InternalServerError().name)
 
 
 def _load_moderator(user_id: str) -> Moderator | None:

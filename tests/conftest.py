@@ -32,6 +32,7 @@ BASE_CONFIG: dict[str, Any] = {
     "RATELIMIT_ENABLED": False,
     "COMMENT_FLOOD_SECONDS": 0,
     "COMMENT_MIN_FILL_SECONDS": 0,
+    "PASSWORD_HASH_PROFILE": "CHEAPEST",
 }
 
 
@@ -141,3 +142,73 @@ def article(app: Flask):
         found = db.session.scalars(sa.select(Article).order_by(Article.id)).first()
         db.session.expunge(found)
         return found
+
+
+# --- Moderators ---------------------------------------------------------------------------------
+
+MODERATOR_PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def make_moderator(app: Flask) -> Callable[..., int]:
+    """make_moderator(name, admin=False, password=MODERATOR_PASSWORD) → the new moderator's id."""
+    from talkback.blueprints.auth import accounts
+    from talkback.models import Role
+
+    def create(name: str = "Morgan", admin: bool = False, password: str = MODERATOR_PASSWORD) -> int:
+        with app.app_context():
+            return accounts.create_moderator(name, password, Role.ADMIN if admin else Role.MODERATOR).id
+
+    return create
+
+
+def log_in(client: FlaskClient, name: str, password: str = MODERATOR_PASSWORD, **extra: str):
+    """Logs in through the login form, as a browser would (CSRF token from the page)."""
+    token = csrf_from(client.get("/moderation/login").get_data(as_text=True))
+    return client.post("/moderation/login", data={"csrf_token": token, "name": name, "password": password,
+                                                   **extra})
+
+
+@pytest.fixture
+def moderator_client(app: Flask, make_moderator) -> FlaskClient:
+    """A client logged in as the moderator "Morgan"."""
+    make_moderator("Morgan")
+    client = app.test_client()
+    assert log_in(client, "Morgan").status_code == 303
+    return client
+
+
+@pytest.fixture
+def admin_client(app: Flask, make_moderator) -> FlaskClient:
+    """A client logged in as the admin "Ada"."""
+    make_moderator("Ada", admin=True)
+    client = app.test_client()
+    assert log_in(client, "Ada").status_code == 303
+    return client
+
+
+@pytest.fixture
+def add_comment(app: Flask, article) -> Callable[..., int]:
+    """add_comment(**fields) stores a comment straight in the database (pending by default) → id."""
+    from datetime import timedelta
+
+    from talkback.models import Comment, CommentStatus, utcnow
+
+    counter = iter(range(1, 10**9))
+
+    def add(**fields: Any) -> int:
+        n = next(counter)
+        when = fields.pop("submitted_at", None) or utcnow() - timedelta(hours=1) + timedelta(seconds=n)
+        values = {
+            "article_id": article.id, "body": f"Reader comment number {n}.", "author_name": f"Reader {n}",
+            "author_email": f"reader{n}@example.org", "author_ip": "203.0.113.7",
+            "user_agent": "Mozilla/5.0 (test)", "status": CommentStatus.PENDING, "held_for": [],
+            "submitted_at": when, "status_changed_at": when, **fields,
+        }
+        with app.app_context():
+            comment = Comment(**values)
+            db.session.add(comment)
+            db.session.commit()
+            return comment.id
+
+    return add

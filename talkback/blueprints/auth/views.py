@@ -1,10 +1,76 @@
-"""Moderator login and logout (built out by the moderation issue)."""
+"""Moderator login and logout, and what a logged-out visitor to the dashboard is told."""
 
-from flask import render_template
+from __future__ import annotations
 
-from . import bp
+from flask import flash, get_flashed_messages, make_response, render_template, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+
+from ..htmx import is_htmx, redirect_to
+from ..navigation import current_page, local_path, page_of_htmx_request
+from . import accounts, bp, throttle
+from .forms import LoginForm
+
+# One message for every failure: it never says whether the name or the password was wrong.
+LOGIN_FAILED = "That name and password do not match an account."
+CREATE_COMMAND = "flask moderators create NAME --admin"
 
 
-@bp.get("/login")
+def _dashboard_path(value: str | None) -> str | None:
+    return local_path(value, under="/moderation")
+
+
+@bp.route("/login", methods=["GET", "POST"])
 def login():
-    return render_template("auth/login.html")
+    form = LoginForm()
+    next_path = _dashboard_path(form.next.data or request.args.get("next"))
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect_to(next_path or url_for("moderation.queue"))
+
+    error, status = "", 200
+    if request.method == "POST":
+        name, password = form.name.data or "", form.password.data or ""
+        wait = throttle.seconds_to_wait(name)
+        if wait:
+            error, status = throttle.message(wait), 429
+        elif (moderator := accounts.authenticate(name, password)) is None:
+            throttle.record_failure(name)
+            error, status = LOGIN_FAILED, 401
+        else:
+            # A fresh session: nothing from before the login (a planted session) carries over.
+            session.clear()
+            login_user(moderator, fresh=True)
+            return redirect_to(next_path or url_for("moderation.queue"))
+    form.password.data = ""
+    response = make_response(render_template(
+        "auth/login.html", form=form, next_path=next_path or "", error=error,
+        notices=get_flashed_messages(category_filter=["auth"]),
+        no_moderators=not accounts.any_exist(), create_command=CREATE_COMMAND,
+    ), status)
+    if status == 429:
+        response.headers["Retry-After"] = str(throttle.seconds_to_wait(form.name.data or ""))
+    return response
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    session.clear()
+    flash("You have logged out.", "auth")
+    return redirect_to(url_for("auth.login"))
+
+
+def login_required_response():
+    """Flask-Login's unauthorized handler: to the login page, then back to where they were.
+
+    A plain browser is redirected (303); an htmx request gets HX-Redirect, so the login page
+    loads as a page instead of being swapped into a row of the dashboard.
+    """
+    if is_htmx():
+        back = page_of_htmx_request(under="/moderation")
+    elif request.method == "GET":
+        back = current_page()
+    else:
+        back = _dashboard_path(request.form.get("back"))
+    if not is_htmx():
+        flash("Please log in to moderate.", "auth")
+    return redirect_to(url_for("auth.login", next=back) if back else url_for("auth.login"))

@@ -65,19 +65,32 @@ def clean_email(raw: str) -> str:
     return result.normalized
 
 
-_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+# "javascript:", "data:", "HTTP://": a scheme. "example.org:8080" is a host and port, not a scheme.
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:(?!\d)")
+_WEBSITE_MESSAGE = "Please enter a web address starting with http:// or https://, or leave it empty."
 
 
 def clean_website(raw: str) -> str:
+    """Optional; http(s) only; a bare "example.org" becomes "https://example.org"."""
     website = strip_controls(raw, keep_newlines=False).strip()
     if not website:
         return ""
+    if any(ch.isspace() for ch in website):
+        raise FieldError(_WEBSITE_MESSAGE)
     if not _SCHEME.match(website):
         website = "https://" + website.lstrip("/")
-    parts = urlsplit(website)
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or " " in website:
-        raise FieldError("Please enter a web address starting with http:// or https://, or leave it empty.")
-    if "." not in parts.hostname and parts.hostname != "localhost":
+    try:
+        parts = urlsplit(website)
+        hostname = parts.hostname
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        raise FieldError(_WEBSITE_MESSAGE) from None
+    if parts.scheme.lower() not in ("http", "https") or not hostname:
+        raise FieldError(_WEBSITE_MESSAGE)
+    if parts.username is not None or parts.password is not None:
+        # "https://bank.example@evil.example" reads as one site and leads to another.
+        raise FieldError("Please enter a web address without a user name or password in it.")
+    host = hostname.rstrip(".")
+    if host != "localhost" and ("." not in host or host.startswith(".") or ".." in host):
         raise FieldError("Please enter a full web address, like https://example.org.")
     if len(website) > WEBSITE_MAX:
         raise FieldError(f"Please enter a web address of at most {WEBSITE_MAX} characters.")

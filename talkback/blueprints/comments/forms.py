@@ -1,14 +1,50 @@
-"""The comment form. Field rules live in fields.py; this binds them to WTForms and CSRF."""
+"""The comment form. Field rules live in fields.py; this binds them to WTForms and CSRF, and adds
+two bot traps that screening.py judges:
+
+- a honeypot field (`url`, the name WordPress gives its website field, which comment bots fill
+  in), hidden from people and from assistive technology, so only a bot fills it;
+- a signed stamp of when the form was rendered (`rendered_at`), so a form sent faster than a
+  person could type is recognised. A re-rendered form (errors, refusals, the no-JS smiley
+  button) keeps its original stamp.
+"""
 
 from __future__ import annotations
 
+import time
+
+from flask import current_app
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, StringField, TextAreaField
+from itsdangerous import BadSignature, URLSafeSerializer
+from wtforms import BooleanField, EmailField, HiddenField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
 from . import fields
 
 REMEMBER_LABEL = "Save my name, email, and website in this browser for the next time I comment."
+HONEYPOT_LABEL = "Leave this field empty"
+_STAMP_SALT = "comment-form-rendered"
+
+
+def _stamps() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_STAMP_SALT)
+
+
+def form_stamp(now: float | None = None) -> str:
+    """A signed record of when a form was rendered (`now`: seconds since the epoch)."""
+    return _stamps().dumps(round(time.time() if now is None else now, 3))
+
+
+def stamp_age(stamp: str | None, now: float | None = None) -> float | None:
+    """Seconds since `stamp` was made; None when it is missing or not one of ours."""
+    if not stamp:
+        return None
+    try:
+        rendered = _stamps().loads(stamp)
+    except BadSignature:
+        return None
+    if not isinstance(rendered, int | float) or isinstance(rendered, bool):
+        return None
+    return (time.time() if now is None else now) - rendered
 
 
 class CommentForm(FlaskForm):
@@ -17,11 +53,17 @@ class CommentForm(FlaskForm):
     author_website = StringField("Website")
     body = TextAreaField("Comment")
     remember = BooleanField(REMEMBER_LABEL)
+    url = StringField(HONEYPOT_LABEL)  # the honeypot
+    rendered_at = HiddenField()
 
     def __init__(self, *args, max_length: int, **kwargs):
         super().__init__(*args, **kwargs)
         self.max_length = max_length
         self.cleaned: dict[str, str] = {}
+        # Judged from what was posted; a missing or forged stamp is replaced for the re-render.
+        self.form_age = stamp_age(self.rendered_at.data)
+        if self.form_age is None:
+            self.rendered_at.data = form_stamp()
 
     def _clean(self, field, rule, *args) -> None:
         try:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import sqlalchemy as sa
+
 from ...extensions import db
-from ...models import Article, Comment, utcnow
+from ...models import Article, Comment, CommentStatus, ModerationEvent, utcnow
 from ...settings import Settings
 from .screening import Decision, Submission, screen
 
@@ -36,6 +38,18 @@ def submit_comment(article: Article, submission: Submission, settings: Settings)
         held_for=decision.markers,
     )
     db.session.add(comment)
+    if decision.status == CommentStatus.APPROVED:
+        # Trust mode published it: the public list changes (cache key) and the audit trail says why.
+        db.session.execute(
+            sa.update(Article).where(Article.id == article.id)
+            .values(comments_version=Article.comments_version + 1)
+        )
+        db.session.flush()
+        db.session.add(ModerationEvent(
+            comment_id=comment.id, moderator_id=None, action="approve", created_at=now,
+            from_status=CommentStatus.PENDING, to_status=CommentStatus.APPROVED,
+            note="; ".join(decision.markers),
+        ))
     # Committed before the reader is told anything: a comment acknowledged is a comment stored.
     db.session.commit()
     return Outcome(decision, comment)

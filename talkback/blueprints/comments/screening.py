@@ -3,17 +3,40 @@
 A rule looks at the article, the submission and the settings and returns None (no opinion) or a
 Decision. `refuse` stops the comment with a message and an HTTP status; `spam` stores it as spam;
 `hold` adds a marker (why a moderator should look) and lets later rules run. Whatever is not
-refused or spam is stored pending, with every marker that fired.
+refused or spam is stored pending, with every marker that fired, unless trust mode approves it.
+
+The rules, in order (each is a plain function the tests call directly):
+
+1. closed      the article is closed (per-article switch or COMMENTS_CLOSE_AFTER_DAYS) → 403
+2. duplicate   same article, name, email and normalised body, any status but trash    → 409
+3. flood       a comment from this IP or email under COMMENT_FLOOD_SECONDS ago        → 429
+               (logged-in moderators are exempt)
+4. bot traps   the honeypot field filled in, or the form sent under
+               COMMENT_MIN_FILL_SECONDS after it was rendered, or without a valid
+               signed stamp while that check is on                                    → spam
+5. disallowed  a DISALLOWED_WORDS entry in name, email, website or body               → spam
+6. hold words  a HOLD_WORDS entry in name, email, website or body                     → held
+7. links       COMMENT_MAX_LINKS or more links in the body                            → held
+then trust mode (TRUST_APPROVED_AUTHORS, off by default): a comment that nothing held, from a
+name and email that already have an approved comment, is approved at once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+import math
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from ...models import Article, CommentStatus, utcnow
+import sqlalchemy as sa
+
+from ...extensions import db
+from ...models import Article, Comment, CommentStatus, utcnow
 from ...settings import Settings
+from .text import find_links
 
 
 @dataclass(frozen=True)
@@ -27,6 +50,12 @@ class Submission:
     ip: str
     user_agent: str
     moderator_id: int | None = None
+    # What a person never sees and so never fills in (the form's honeypot field).
+    honeypot: str = ""
+    # Seconds between rendering the form and sending it, from the form's signed stamp; None when
+    # the stamp is missing or forged. The default (infinity) is for comments that did not come
+    # through the public form.
+    form_age: float | None = math.inf
 
 
 @dataclass(frozen=True)
@@ -50,7 +79,15 @@ def hold(marker: str) -> Decision:
     return Decision(CommentStatus.PENDING, markers=[marker])
 
 
+def spam(marker: str) -> Decision:
+    return Decision(CommentStatus.SPAM, markers=[marker])
+
+
 CLOSED_MESSAGE = "Comments are closed."
+DUPLICATE_MESSAGE = "Duplicate comment detected; it looks as though you’ve already said that!"
+FLOOD_MESSAGE = "You are posting comments too quickly. Slow down."
+
+# --- 1. closed ------------------------------------------------------------------------------
 
 
 def comments_closed(article: Article, settings: Settings) -> bool:
@@ -66,9 +103,154 @@ def rule_closed(article: Article, submission: Submission, settings: Settings) ->
     return None
 
 
+# --- 2. duplicate ---------------------------------------------------------------------------
+
+
+def normalise_for_comparison(text: str) -> str:
+    """What two bodies must share to count as the same comment: compatibility-normalised,
+    case-folded, whitespace runs collapsed ("Hello  World" and "hello world\\n" are one comment)."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def rule_duplicate(article: Article, submission: Submission, settings: Settings) -> Decision | None:
+    # Narrowed in SQL by article and email (indexed); the few bodies left are compared here.
+    rows = db.session.execute(
+        sa.select(Comment.author_name, Comment.body).where(
+            Comment.article_id == article.id,
+            Comment.author_email == submission.author_email,
+            Comment.status != CommentStatus.TRASH,
+        )
+    ).all()
+    name = submission.author_name.casefold()
+    body = normalise_for_comparison(submission.body)
+    for row_name, row_body in rows:
+        if row_name.casefold() == name and normalise_for_comparison(row_body) == body:
+            return refuse(DUPLICATE_MESSAGE, 409)
+    return None
+
+
+# --- 3. flood -------------------------------------------------------------------------------
+
+_NO_IP = ("", "unknown")
+
+
+def rule_flood(article: Article, submission: Submission, settings: Settings) -> Decision | None:
+    seconds = settings["COMMENT_FLOOD_SECONDS"]
+    if not seconds or submission.moderator_id is not None:
+        return None
+    same_author = Comment.author_email == submission.author_email
+    if submission.ip not in _NO_IP:
+        same_author = sa.or_(same_author, Comment.author_ip == submission.ip)
+    since = utcnow() - timedelta(seconds=seconds)
+    recent = db.session.scalar(sa.select(sa.exists().where(same_author, Comment.submitted_at > since)))
+    return refuse(FLOOD_MESSAGE, 429) if recent else None
+
+
+# --- 4. bot traps ---------------------------------------------------------------------------
+
+
+def rule_bot_traps(article: Article, submission: Submission, settings: Settings) -> Decision | None:
+    if submission.honeypot.strip():
+        return spam("honeypot field filled in")
+    minimum = settings["COMMENT_MIN_FILL_SECONDS"]
+    if not minimum:  # the timing check is off, and with it the stamp
+        return None
+    if submission.form_age is None:
+        return spam("form stamp missing or forged")
+    if submission.form_age < minimum:
+        return spam(f"sent {max(submission.form_age, 0):.1f} s after the form was shown")
+    return None
+
+
+# --- 5, 6. word lists -----------------------------------------------------------------------
+
+
+def word_list(value: object) -> tuple[str, ...]:
+    """A settings value as a list of words: a list, or text with one entry per line."""
+    items: Iterable[object] = value.splitlines() if isinstance(value, str) else (value or [])  # type: ignore[assignment]
+    words = (" ".join(str(item).split()) for item in items)
+    return tuple(dict.fromkeys(word for word in words if word))
+
+
+@functools.lru_cache(maxsize=32)
+def _word_pattern(words: tuple[str, ...]) -> re.Pattern[str] | None:
+    if not words:
+        return None
+    # Whole words or phrases: not glued to a letter or digit on either side; inner spaces match
+    # any run of whitespace. Longest first, so "free money" wins over "free".
+    alternatives = sorted((_normalise_words(w) for w in words), key=len, reverse=True)
+    body = "|".join(r"\s+".join(map(re.escape, w.split())) for w in alternatives)
+    return re.compile(rf"(?<!\w)(?:{body})(?!\w)", re.IGNORECASE)
+
+
+def _normalise_words(text: str) -> str:
+    # Full-width and other compatibility forms ("ｃａｓｉｎｏ") match their plain letters.
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+def find_words(words: Iterable[str], submission: Submission) -> list[str]:
+    """The entries of `words` found in the name, email, website or body (each once, in order)."""
+    pattern = _word_pattern(word_list(list(words)))
+    if pattern is None:
+        return []
+    text = "\n".join(
+        (submission.author_name, submission.author_email, submission.author_website, submission.body)
+    )
+    found = (" ".join(m.group(0).split()) for m in pattern.finditer(_normalise_words(text)))
+    return list(dict.fromkeys(found))
+
+
+def rule_disallowed_words(article: Article, submission: Submission, settings: Settings) -> Decision | None:
+    found = find_words(word_list(settings["DISALLOWED_WORDS"]), submission)
+    return spam(f"disallowed word: {found[0]}") if found else None
+
+
+def rule_hold_words(article: Article, submission: Submission, settings: Settings) -> Decision | None:
+    found = find_words(word_list(settings["HOLD_WORDS"]), submission)
+    if not found:
+        return None
+    return Decision(CommentStatus.PENDING, markers=[f"hold word: {word}" for word in found])
+
+
+# --- 7. links -------------------------------------------------------------------------------
+
+
+def rule_links(article: Article, submission: Submission, settings: Settings) -> Decision | None:
+    limit = settings["COMMENT_MAX_LINKS"]
+    count = len(find_links(submission.body))
+    if limit and count >= limit:
+        return hold(f"{count} link{'' if count == 1 else 's'}")
+    return None
+
+
+# --- trust mode -----------------------------------------------------------------------------
+
+
+def trusted_author(submission: Submission) -> bool:
+    """The name and email already have an approved comment (anywhere on the site)."""
+    names = db.session.scalars(
+        sa.select(Comment.author_name)
+        .where(Comment.author_email == submission.author_email,
+               Comment.status == CommentStatus.APPROVED)
+        .distinct()
+    ).all()
+    name = submission.author_name.casefold()
+    return any(n.casefold() == name for n in names)
+
+
+TRUST_MARKER = "approved at once: returning author (trust mode)"
+
 Rule = Callable[[Article, Submission, Settings], "Decision | None"]
 
-RULES: list[Rule] = [rule_closed]
+RULES: list[Rule] = [
+    rule_closed,
+    rule_duplicate,
+    rule_flood,
+    rule_bot_traps,
+    rule_disallowed_words,
+    rule_hold_words,
+    rule_links,
+]
 
 
 def screen(article: Article, submission: Submission, settings: Settings) -> Decision:
@@ -81,4 +263,6 @@ def screen(article: Article, submission: Submission, settings: Settings) -> Deci
             return Decision(decision.status, markers + decision.markers, decision.message,
                             decision.http_status)
         markers.extend(decision.markers)
+    if not markers and settings["TRUST_APPROVED_AUTHORS"] and trusted_author(submission):
+        return Decision(CommentStatus.APPROVED, [TRUST_MARKER])
     return Decision(CommentStatus.PENDING, markers)

@@ -37,6 +37,7 @@ __all__ = [
     "count_characters",
     "count_code_points",
     "excerpt",
+    "find_links",
     "measure",
     "normalise_newlines",
     "render_body",
@@ -275,6 +276,12 @@ def render_body(text: str | None, mrgreen_src: str = "/static/img/mrgreen.svg") 
     # Every part is already Markup (escaped text or our own tags), so a plain join is safe and
     # skips Markup.join's second escape() call per part.
     return Markup("".join(parts))  # noqa: S704
+
+
+def find_links(text: str | None) -> list[str]:
+    """The URLs :func:`render_body` would turn into links, in order (screening counts them)."""
+    text = normalise_newlines(text or "").strip()
+    return [_trim_url(m["url"])[0] for m in _TOKEN.finditer(text) if m.lastgroup == "url"]
 
 
 # --------------------------------------------------------------------------------------------------

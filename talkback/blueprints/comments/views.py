@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import time
+
 from flask import abort, flash, make_response, render_template, request, session, url_for
+from flask_limiter import RequestLimit
 from flask_login import current_user
 
 from ... import settings
-from ...extensions import client_ip
+from ...extensions import client_ip, limiter
+from ...models import CommentStatus
 from ..articles.content import article_by_slug, policy_context
 from ..htmx import is_htmx, redirect_to
 from . import bp, cookies
@@ -19,7 +23,51 @@ from .text import SMILIES
 SMILEY_CODES = frozenset(s.code for s in SMILIES)
 
 AWAITING_MODERATION = "Thank you — your comment is awaiting moderation."
+PUBLISHED = "Thank you — your comment is published."
 AUTHOR_FIELDS = ("author_name", "author_email", "author_website")
+# A browser sends each of these once; a request with one repeated is not from our form.
+FORM_FIELDS = (*AUTHOR_FIELDS, "body", "url", "rendered_at", "remember", "csrf_token", "smiley")
+REPEATED_FIELD_MESSAGE = ("The form arrived with the field “{}” sent more than once, so we could not "
+                          "tell which to keep. Please reload the page and send it again.")
+POSTING_LIMIT_MESSAGE = ("You have posted too many comments from this address for now. Please wait "
+                         "a while and send it again; everything you typed is still here.")
+COUNTER_LIMIT_MESSAGE = "The counter is paused for a moment (too many requests); your text is kept."
+
+
+def _reject_repeated_fields() -> None:
+    for name in FORM_FIELDS:
+        if len(request.form.getlist(name)) > 1:
+            abort(400, REPEATED_FIELD_MESSAGE.format(name))
+
+
+def _is_moderator() -> bool:
+    return bool(current_user.is_authenticated)
+
+
+def _retry_after(limit: RequestLimit) -> int:
+    return max(1, int(limit.reset_at - time.time()) + 1)
+
+
+def _posting_limit_reached(limit: RequestLimit):
+    """Over the per-IP posting limit: the section comes back with the form kept (429)."""
+    article = article_by_slug(request.view_args["slug"]) if request.view_args else None
+    if article is None:
+        return None  # the generic 429 page
+    site = settings.current()
+    form = comment_form(site, formdata=request.form)
+    response = _render_section(article, form, site, 429, status_kind="error",
+                               status_message=POSTING_LIMIT_MESSAGE)
+    response.headers["Retry-After"] = str(_retry_after(limit))
+    return response
+
+
+def _counter_limit_reached(limit: RequestLimit):
+    """Over the counter's limit: the counter says so, in its own live region (429)."""
+    response = make_response(render_template("comments/_counter.html", paused=COUNTER_LIMIT_MESSAGE), 429)
+    response.headers["HX-Retarget"] = "#comment-counter"
+    response.headers["HX-Reswap"] = "innerHTML"
+    response.headers["Retry-After"] = str(_retry_after(limit))
+    return response
 
 
 def _render_section(article, form, site, status: int, **extra):
@@ -38,7 +86,13 @@ def _render_section(article, form, site, status: int, **extra):
 
 
 @bp.post("/articles/<slug>/comments")
+@limiter.limit(lambda: settings.rate_limit(settings.current(), "COMMENT_RATE_LIMIT"),
+               exempt_when=_is_moderator,
+               # Form errors (422) do not count: a reader fixing a typo is not a flood.
+               deduct_when=lambda response: response.status_code != 422,
+               error_message=POSTING_LIMIT_MESSAGE, on_breach=_posting_limit_reached)
 def create(slug: str):
+    _reject_repeated_fields()
     article = article_by_slug(slug) or abort(404)
     site = settings.current()
     form = comment_form(site, formdata=request.form)
@@ -52,6 +106,8 @@ def create(slug: str):
         ip=client_ip(),
         user_agent=request.user_agent.string,
         moderator_id=current_user.id if current_user.is_authenticated else None,
+        honeypot=form.url.data or "",
+        form_age=form.form_age,
     )
     outcome = submit_comment(article, submission, site)
     if outcome.comment is None:
@@ -60,12 +116,14 @@ def create(slug: str):
 
     author = {name: form.cleaned[name] for name in AUTHOR_FIELDS}
     own_ids = cookies.pending_ids()
+    # Spam is answered exactly like a pending comment: a bot learns nothing.
+    message = PUBLISHED if outcome.comment.status == CommentStatus.APPROVED else AWAITING_MODERATION
     if is_htmx():
         fresh = comment_form(site, keep={**author, "remember": form.remember.data})
-        response = _render_section(article, fresh, site, 200, status_message=AWAITING_MODERATION,
+        response = _render_section(article, fresh, site, 200, status_message=message,
                                    own_ids=[*own_ids, outcome.comment.id])
     else:
-        flash(AWAITING_MODERATION, "comment-status")
+        flash(message, "comment-status")
         session[PREFILL_KEY] = author
         response = redirect_to(url_for("articles.show", slug=article.slug, _anchor="comment-status"))
     cookies.remember_pending(response, outcome.comment.id, own_ids)
@@ -74,8 +132,11 @@ def create(slug: str):
 
 
 @bp.post("/comments/counter")
+@limiter.limit(lambda: settings.rate_limit(settings.snapshot(), "COUNTER_RATE_LIMIT"),
+               error_message=COUNTER_LIMIT_MESSAGE, on_breach=_counter_limit_reached)
 def counter():
     """The live counter: text in, counter text out. Touches no database (settings snapshot)."""
+    _reject_repeated_fields()
     count = count_body(request.form.get("body", ""), settings.snapshot()["COMMENT_MAX_LENGTH"])
     response = make_response(render_template("comments/_counter.html", count=count))
     # The page's script sets aria-invalid on the textarea from this.
@@ -89,6 +150,7 @@ def counter():
 def insert_smiley(slug: str):
     """Without JavaScript a smiley button submits the form here: the code is appended to the
     comment and the form comes back with everything kept (nothing is stored)."""
+    _reject_repeated_fields()
     article = article_by_slug(slug) or abort(404)
     site = settings.current()
     form = comment_form(site, formdata=request.form)

@@ -1,0 +1,195 @@
+"""Security headers on every response, cookies, request size, and the error pages (page and htmx
+fragment) for every status a reader can meet."""
+
+from __future__ import annotations
+
+import pytest
+from flask import abort
+from screen_helpers import HTMX, collect, post_comment
+from support import csrf_from
+
+from talkback.web import CONTENT_SECURITY_POLICY, ERROR_MESSAGES
+
+ERROR_STATUSES = (400, 403, 404, 405, 409, 413, 422, 429, 500)
+
+
+@pytest.fixture
+def probe_app(make_app):
+    """The app with routes that fail on purpose (added before its first request)."""
+    app = make_app()
+
+    def fail(code: int):
+        abort(code)
+
+    def explode():
+        raise RuntimeError("boom: internal detail that must not leak")
+
+    app.add_url_rule("/_probe/abort/<int:code>", "probe_abort", fail)
+    app.add_url_rule("/_probe/explode", "probe_explode", explode)
+    app.add_url_rule("/_probe/post-only", "probe_post_only", lambda: "ok", methods=["POST"])
+    return app
+
+
+def _responses(app, article_slug):
+    client = app.test_client()
+    page = client.get(f"/articles/{article_slug}")
+
+    csrf = csrf_from(page.get_data(as_text=True))
+    return {
+        "page": page,
+        "front": client.get("/"),
+        "policy": client.get("/policy"),
+        "htmx fragment": client.post(f"/articles/{article_slug}/comments", headers=HTMX,
+                                     data={"csrf_token": csrf}),
+        "counter": client.post("/comments/counter", data={"body": "x", "csrf_token": csrf}, headers=HTMX),
+        "static": client.get("/static/css/site.css"),
+        "redirect": post_comment(app, client, article_slug, body="a redirect"),
+        "404": client.get("/no/such/page"),
+        "405": client.get("/_probe/post-only"),
+        "csrf 400": client.post(f"/articles/{article_slug}/comments", data={"body": "x"}),
+        "500": client.get("/_probe/explode"),
+        "login": client.get("/moderation/", follow_redirects=False),
+    }
+
+
+def test_security_headers_on_every_response(probe_app, article):
+    for name, response in _responses(probe_app, article.slug).items():
+        headers = response.headers
+        assert headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY, name
+        assert headers["X-Content-Type-Options"] == "nosniff", name
+        assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin", name
+        assert headers["X-Frame-Options"] == "SAMEORIGIN", name
+        assert "Strict-Transport-Security" not in headers, name
+        response.close()
+
+
+def test_the_policy_forbids_inline_script_and_eval():
+    directives = dict(d.split(" ", 1) for d in CONTENT_SECURITY_POLICY.split("; "))
+    assert directives["script-src"] == "'self'"
+    assert directives["style-src"] == "'self'"
+    assert directives["frame-ancestors"] == "'self'"
+    assert directives["object-src"] == "'none'"
+    assert "unsafe" not in CONTENT_SECURITY_POLICY and "data:" not in directives["script-src"]
+
+
+def test_hsts_only_over_https(make_app):
+    app = make_app(HTTPS=True)
+    response = app.test_client().get("/")
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def _cookies(response) -> dict[str, str]:
+    return {header.split("=", 1)[0]: header for header in response.headers.getlist("Set-Cookie")}
+
+
+@pytest.mark.parametrize("https", [False, True])
+def test_cookies_are_httponly_lax_and_secure_on_https(make_app, https):
+    app = make_app(HTTPS=https)
+    client = app.test_client()
+    with app.app_context():
+        from talkback.models import Article
+
+        slug = Article.query.first().slug
+    first = client.get(f"/articles/{slug}")
+    cookies = _cookies(first)
+    # Over HTTPS Flask-WTF also checks that the Referer is this site.
+    referer = {"Referer": f"https://localhost/articles/{slug}"}
+    posted = post_comment(app, client, slug, remember="y", body="remember me", headers=referer)
+    assert posted.status_code == 303, posted.get_data(as_text=True)
+    cookies.update(_cookies(posted))
+    assert {"session", "talkback_pending", "talkback_author"} <= set(cookies)
+    for name, header in cookies.items():
+        if "Max-Age=0" in header:
+            continue  # a deletion (Flask-Login clears remember_token for anonymous readers)
+        assert "HttpOnly" in header, name
+        assert "SameSite=Lax" in header, name
+        assert ("Secure" in header) is https, name
+
+
+def test_no_email_address_on_public_pages(app, client, article):
+    post_comment(app, client, article.slug, author_email="hidden.person@example.org", body="psst")
+    with app.app_context():
+        from talkback.extensions import db
+        from talkback.models import Comment
+
+        db.session.execute(db.update(Comment).values(status="approved"))
+        db.session.commit()
+    visitor = app.test_client()
+    for url in ("/", f"/articles/{article.slug}", "/policy"):
+        html = visitor.get(url).get_data(as_text=True)
+        assert "psst" in html or url != f"/articles/{article.slug}"
+        assert "hidden.person" not in html and "@example" not in html
+
+
+def test_max_content_length_is_set_and_enforced(app, client, article):
+    assert 0 < app.config["MAX_CONTENT_LENGTH"] <= 1024 * 1024
+    big = "x" * (app.config["MAX_CONTENT_LENGTH"] + 1)
+    for headers in ({}, HTMX):
+        response = client.post(f"/articles/{article.slug}/comments", data={"body": big}, headers=headers)
+        assert response.status_code == 413
+        assert ERROR_MESSAGES[413] in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("status", ERROR_STATUSES)
+def test_error_pages_and_fragments(probe_app, status):
+    client = probe_app.test_client()
+    page = client.get(f"/_probe/abort/{status}")
+    assert page.status_code == status
+    html = page.get_data(as_text=True)
+    assert html.startswith("<!doctype html>")
+    assert 'class="error-message"' in html and f'data-status="{status}"' in html
+    assert ERROR_MESSAGES[status] in html
+    assert "Go to the latest news" in html  # in the site's own layout, with a way on
+    assert "HX-Request" in page.headers["Vary"]
+
+    fragment = client.get(f"/_probe/abort/{status}", headers=HTMX)
+    assert fragment.status_code == status
+    body = fragment.get_data(as_text=True)
+    assert "<html" not in body and "<body" not in body
+    assert body.lstrip().startswith('<div class="error-message"')
+    assert ERROR_MESSAGES[status] in body
+
+
+def test_an_unexpected_error_is_a_500_page_without_details(probe_app):
+    response = probe_app.test_client().get("/_probe/explode")
+    assert response.status_code == 500
+    html = response.get_data(as_text=True)
+    assert ERROR_MESSAGES[500] in html and "boom" not in html and "Traceback" not in html
+
+
+def test_405_says_what_is_allowed(probe_app):
+    response = probe_app.test_client().get("/_probe/post-only")
+    assert response.status_code == 405 and "POST" in response.headers["Allow"]
+
+
+def test_csrf_failure_is_a_friendly_400(app, client, article):
+    for headers in ({}, HTMX):
+        response = client.post(f"/articles/{article.slug}/comments", data={"body": "x"}, headers=headers)
+        assert response.status_code == 400
+        assert "Please reload the page" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("url", ["/", "/policy", "/no/such/page", "ARTICLE"])
+def test_pages_carry_nothing_the_policy_would_block(client, article, url):
+    """No inline script, no inline style, no event-handler attributes, no javascript: URLs."""
+    html = client.get(f"/articles/{article.slug}" if url == "ARTICLE" else url).get_data(as_text=True)
+    parsed = collect(html)
+    assert "style" not in parsed.tags
+    for tag, name, value in parsed.attributes:
+        assert not name.startswith("on"), (tag, name)
+        assert name != "style", tag
+        assert not value.strip().lower().startswith("javascript:"), (tag, name)
+    scripts = [value for tag, name, value in parsed.attributes if tag == "script" and name == "src"]
+    assert len(scripts) == parsed.tags.count("script")  # every script is a file from /static
+    assert all(src.startswith("/static/") for src in scripts)
+
+
+def test_htmx_config_allows_no_eval(client):
+    import json
+
+    parsed = collect(client.get("/").get_data(as_text=True))
+    [content] = [value for tag, name, value in parsed.attributes
+                 if tag == "meta" and name == "content" and value.startswith("{")]
+    config = json.loads(content)
+    assert config["allowEval"] is False and config["allowScriptTags"] is False
+    assert config["selfRequestsOnly"] is True and config["includeIndicatorStyles"] is False
