@@ -25,6 +25,8 @@ class SettingSpec:
     kind: type  # int, bool, str or list (a list of words, one per line in the form)
     help: str = ""
     minimum: int | None = None
+    # The largest sensible value of an int: beyond it a duration or date would overflow.
+    maximum: int | None = None
     # Further check of a value of the right kind: returns a message for the admin, or None.
     check: Callable[[Any], str | None] | None = None
 
@@ -42,6 +44,27 @@ def check_rate_limit(value: Any) -> str | None:
     return None
 
 
+def check_not_blank(value: Any) -> str | None:
+    """Texts that readers must always see (the policy) cannot be emptied."""
+    return None if str(value or "").strip() else "Write the text; it cannot be empty."
+
+
+def check_comment_length(value: Any) -> str | None:
+    """A comment of the longest length must still fit in one request (MAX_CONTENT_LENGTH)."""
+    most = longest_comment_allowed()
+    if isinstance(value, int) and value > most:
+        return (f"At most {most:,}: a longer comment in some scripts would not fit in one request "
+                f"(MAX_CONTENT_LENGTH is {current_app.config['MAX_CONTENT_LENGTH']:,} bytes).")
+    return None
+
+
+def longest_comment_allowed() -> int:
+    """A character can take 9 bytes form-encoded (3 in UTF-8, each sent as %XX); 8 KiB are left for
+    the other fields. Rounded down to hundreds."""
+    room = (current_app.config["MAX_CONTENT_LENGTH"] or 0) - 8 * 1024
+    return max(100, room // 9 // 100 * 100)
+
+
 def rate_limit(settings: Settings, key: str) -> str:
     """A limit setting for Flask-Limiter; an unparsable stored value falls back to the config default
     (so a bad value can never break posting)."""
@@ -55,20 +78,43 @@ def rate_limit(settings: Settings, key: str) -> str:
 
 # The settings an admin can change on the dashboard; each defaults to the config key of that name.
 EDITABLE: tuple[SettingSpec, ...] = (
-    SettingSpec("COMMENT_MAX_LENGTH", "Longest comment (characters)", int, minimum=1),
-    SettingSpec("COMMENT_FLOOD_SECONDS", "Seconds between two comments from one reader", int, minimum=0),
+    SettingSpec("COMMENT_MAX_LENGTH", "Longest comment (characters)", int,
+                "Counted as readers see characters (an emoji is one). The counter under the comment form "
+                "and the check on posting use the new limit at once.",
+                minimum=1, check=check_comment_length),
+    SettingSpec("COMMENT_FLOOD_SECONDS", "Seconds between two comments from one reader", int,
+                "Counted per IP address and per email address. 0 turns the check off; logged-in "
+                "moderators are exempt.", minimum=0, maximum=86_400),
     SettingSpec("COMMENT_RATE_LIMIT", "Comments per IP address", str,
-                "e.g. 5 per minute; 50 per day; empty = no limit", check=check_rate_limit),
+                "Limits separated by semicolons, e.g. 5 per minute; 50 per day. Empty: no limit. "
+                "Forms sent back with errors do not count; moderators are exempt.", check=check_rate_limit),
     SettingSpec("COUNTER_RATE_LIMIT", "Character counter requests per IP address", str,
-                "e.g. 120 per minute; empty = no limit", check=check_rate_limit),
-    SettingSpec("COMMENT_MIN_FILL_SECONDS", "Fastest plausible time to fill the form (s)", int, minimum=0),
-    SettingSpec("COMMENT_MAX_LINKS", "Hold a comment with this many links or more", int, minimum=1),
-    SettingSpec("DISALLOWED_WORDS", "Disallowed words (spam), one per line", list),
-    SettingSpec("HOLD_WORDS", "Hold words (held with a marker), one per line", list),
-    SettingSpec("COMMENTS_CLOSE_AFTER_DAYS", "Close comments after (days, 0 = never)", int, minimum=0),
-    SettingSpec("TRUST_APPROVED_AUTHORS", "Approve returning authors at once", bool),
-    SettingSpec("POLICY_DISCLAIMER", "Disclaimer above the rules", str),
-    SettingSpec("POLICY_FULL_TEXT", "The full comment policy", str),
+                "The live counter asks at each pause in typing, so allow far more than comments, "
+                "e.g. 120 per minute. Empty: no limit.", check=check_rate_limit),
+    SettingSpec("COMMENT_MIN_FILL_SECONDS", "Fastest plausible time to fill the form (s)", int,
+                "A form sent sooner than this after it was shown is stored as spam (bots fill forms "
+                "at once). 0 turns the check off.", minimum=0, maximum=600),
+    SettingSpec("COMMENT_MAX_LINKS", "Hold a comment with this many links or more", int,
+                "Such a comment waits in the queue with a marker (“3 links”).", minimum=1, maximum=1000),
+    SettingSpec("DISALLOWED_WORDS", "Disallowed words (spam), one per line", list,
+                "Whole words or phrases, not case-sensitive, matched in the name, email, website and "
+                "text. A comment with one is stored as spam."),
+    SettingSpec("HOLD_WORDS", "Hold words (held with a marker), one per line", list,
+                "Matched like disallowed words; a comment with one waits in the queue with a marker "
+                "(“hold word: …”)."),
+    SettingSpec("COMMENTS_CLOSE_AFTER_DAYS", "Close comments after (days, 0 = never)", int,
+                "Counted from the article’s publication; each article also has its own switch.",
+                minimum=0, maximum=36_500),
+    SettingSpec("TRUST_APPROVED_AUTHORS", "Approve returning authors at once", bool,
+                "Publishes at once a comment whose name and email already have an approved comment, "
+                "unless screening held it. Off by default: the site promises that every comment is "
+                "approved before it is posted."),
+    SettingSpec("POLICY_DISCLAIMER", "Disclaimer above the rules", str,
+                "Shown above the numbered rules under every article. {site} is replaced by the site "
+                "owner’s name.", check=check_not_blank),
+    SettingSpec("POLICY_FULL_TEXT", "The full comment policy", str,
+                "The policy page; leave a blank line between paragraphs. {site} is replaced by the site "
+                "owner’s name. The numbered rules follow it.", check=check_not_blank),
 )
 EDITABLE_KEYS = {spec.key: spec for spec in EDITABLE}
 
@@ -130,6 +176,13 @@ def change(key: str, value: Any, moderator_id: int | None) -> bool:
     row.value = value
     row.updated_at = utcnow()
     row.updated_by_id = moderator_id
-    db.session.add(SettingChange(key=key, old_value=old, new_value=value, moderator_id=moderator_id))
+    audit(key, old, value, moderator_id)
     g.pop("talkback_settings", None)
     return True
+
+
+def audit(key: str, old: Any, new: Any, moderator_id: int | None) -> SettingChange:
+    """One row of the settings history (a setting, or a policy rule: "POLICY_RULE_3")."""
+    row = SettingChange(key=key, old_value=old, new_value=new, moderator_id=moderator_id)
+    db.session.add(row)
+    return row

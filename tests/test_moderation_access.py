@@ -1,5 +1,5 @@
 """Everything under /moderation needs a login (every route, found from the URL map), CSRF guards
-every POST, and only admins manage moderators."""
+every POST, and only admins manage moderators and site settings."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from talkback import create_app
 
 OPEN = {"auth.login", "auth.logout"}
 ADMIN_ONLY = {"moderation.moderators", "moderation.create_moderator", "moderation.set_moderator_password",
-              "moderation.set_moderator_role", "moderation.remove_moderator"}
+              "moderation.set_moderator_role", "moderation.remove_moderator", "moderation.settings",
+              "moderation.save_settings", "moderation.edit_rule", "moderation.add_rule",
+              "moderation.remove_rule"}
 
 
 def _routes():

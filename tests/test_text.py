@@ -388,7 +388,8 @@ class StrictParser(HTMLParser):
             assert values["rel"] == "nofollow ugc noopener"
         if tag == "img":
             assert values["src"] == "/static/img/mrgreen.svg"
-            self.text.append(values["alt"])
+            assert values["alt"] == "Mr. Green grinning face"
+            self.text.append(":mrgreen:")  # the only image: the site's own smiley, back to its code
         if tag == "span":
             assert values["class"] == "smiley"
             self.text.append(values["title"])

@@ -90,7 +90,7 @@ def admin_required(view):
     @wraps(view)
     def wrapped(*args, **kwargs):
         if not current_user.is_admin:
-            abort(403, "Only an admin can manage moderators.")
+            abort(403, "Only an admin can manage moderators and site settings.")
         return view(*args, **kwargs)
 
     return wrapped
