@@ -44,6 +44,9 @@
   function press(container, selector) {
     var button = container && container.querySelector(selector);
     if (!button) return false;
+    // A key pressed right after a swap can beat htmx's own processing of the new row, and the
+    // click would then submit the plain form. Processing is idempotent, so make sure of it first.
+    if (window.htmx && button.form) window.htmx.process(button.form);
     button.click();
     return true;
   }
