@@ -81,6 +81,15 @@ UNDO_SECONDS = 600
 # None: kept in each process, which is right for `flask run`; with several gunicorn workers or
 # machines, limits only hold across them when this is set (e.g. redis://127.0.0.1:6379/0).
 REDIS_URL = None
+# Rendered pages of approved comments kept per process when REDIS_URL is not set (an LRU; a page
+# is a few tens of KiB). Entries are keyed on the article's comments_version, so a moderation
+# decision is seen at once by every process.
+COMMENT_CACHE_SIZE = 512
+# Seconds a cached page of comments lives in Redis (outdated versions are never read again).
+COMMENT_CACHE_TTL = 60 * 60 * 24
+# Whole article pages kept per process for first-time visitors (the CSRF token is filled in per
+# request). 0 turns it off.
+PAGE_CACHE_SIZE = 256
 # Flask-Limiter's own keys may be set too: RATELIMIT_STORAGE_URI (default: REDIS_URL, else
 # memory://), RATELIMIT_ENABLED (default True; the tests turn it off) and RATELIMIT_HEADERS_ENABLED
 # (default True: X-RateLimit-* and Retry-After headers). They are filled in by create_app().

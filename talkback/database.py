@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 
-from flask import has_request_context, request
+import sqlalchemy as sa
+from flask import g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+
+from .extensions import db
 
 
 def configure_engine(engine: Engine) -> None:
@@ -31,7 +35,35 @@ def configure_engine(engine: Engine) -> None:
         # A POST writes: take the write lock at BEGIN, so the busy timeout applies. A deferred
         # transaction that reads first and then writes fails at once (SQLITE_BUSY_SNAPSHOT) when
         # another writer got in between.
-        if has_request_context() and request.method == "POST":
+        if has_request_context() and request.method == "POST" and not g.get("talkback_done_writing"):
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         else:
             connection.exec_driver_sql("BEGIN")
+
+
+def done_writing() -> None:
+    """Called once a POST has committed what it writes: its later transactions in this request (the
+    reads that render the answer) begin as plain BEGIN, so the write lock is not held while the
+    page is rendered and other writers go on. A view that writes again must not call it."""
+    if has_request_context():
+        g.talkback_done_writing = True
+
+
+def _lock_id(key: str) -> int:
+    """A stable signed 64-bit id for an advisory lock."""
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
+
+
+def serialize_writers(*keys: str) -> None:
+    """Makes the rest of this transaction exclusive among writers that name any of the same keys.
+
+    Screening reads (is this a duplicate? a flood?) and then inserts; two identical posts at the
+    same moment must not both pass. SQLite already serialises writers (BEGIN IMMEDIATE); on
+    PostgreSQL each key takes a transaction-scoped advisory lock, in sorted order so that two
+    writers never wait on each other in a cycle.
+    """
+    session = db.session
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for lock_id in sorted({_lock_id(key) for key in keys}):
+        session.execute(sa.text("SELECT pg_advisory_xact_lock(:id)"), {"id": lock_id})

@@ -1,11 +1,13 @@
 """Reader pages: the front page, an article with its comment section, the comment policy."""
 
-from flask import abort, get_flashed_messages, render_template, request
+from flask import abort, get_flashed_messages, make_response, render_template, request
 
 from ... import settings
+from ..comments import cache
+from ..comments.screening import comments_closed
 from ..comments.section import comment_form, section_context
 from . import bp
-from .content import article_by_slug, latest_articles, policy_context, policy_rules, policy_text
+from .content import article_by_slug, latest_articles, policy_rules, policy_text
 
 
 @bp.get("/")
@@ -18,11 +20,29 @@ def show(slug: str):
     article = article_by_slug(slug) or abort(404)
     site = settings.current()
     page = request.args.get("cpage", type=int)
-    # After a plain (no-JS) post, Post/Redirect/Get brings the thank-you message here.
-    flashed = get_flashed_messages(category_filter=["comment-status"])
-    context = section_context(article, comment_form(site), site, page=page,
-                              status_message=flashed[0] if flashed else "")
-    return render_template("articles/page.html", **policy_context(site), **context)
+    rules = policy_rules()
+    # What the page depends on (None when it carries one-shot state): the ETag and the cache key.
+    state = cache.page_state(article, site, page, rules, comments_closed(article, site))
+    if state and state.etag in request.if_none_match:
+        response = make_response("", 304)
+    else:
+        html = cache.cached_page(state) if state else None
+        if html is None:
+            form = comment_form(site)
+            # After a plain (no-JS) post, Post/Redirect/Get brings the thank-you message here.
+            flashed = get_flashed_messages(category_filter=["comment-status"])
+            context = section_context(article, form, site, page=page,
+                                      status_message=flashed[0] if flashed else "")
+            html = render_template("articles/page.html", rules=rules,
+                                   policy_disclaimer=policy_text(site, "POLICY_DISCLAIMER"), **context)
+            if state:
+                cache.store_page(state, html, form)
+        response = make_response(html)
+    if state:
+        response.set_etag(state.etag)
+    # The page carries a per-session CSRF token: browsers may keep it, but must revalidate.
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
 
 
 @bp.get("/policy")

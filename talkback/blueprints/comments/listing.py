@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+import sqlalchemy.orm
 
 from ...extensions import db
 from ...models import Article, Comment, CommentStatus, ModerationEvent
@@ -52,6 +53,8 @@ def approved_page(article: Article, page: int | None, per_page: int) -> CommentP
         sa.select(Comment)
         .where(Comment.article_id == article.id, Comment.status == CommentStatus.APPROVED)
         .order_by(Comment.submitted_at, Comment.id)
+        # The list shows neither: the article is at hand, staff replies need only the id.
+        .options(sa.orm.lazyload(Comment.article), sa.orm.lazyload(Comment.staff_moderator))
         .offset(offset)
         .limit(per_page)
     ).all()

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from ...database import done_writing, serialize_writers
 from ...extensions import db
 from ...models import Article, Comment, CommentStatus, ModerationEvent, utcnow
 from ...settings import Settings
@@ -20,6 +21,8 @@ class Outcome:
 
 
 def submit_comment(article: Article, submission: Submission, settings: Settings) -> Outcome:
+    # The duplicate and flood rules read before this inserts: one author (or address) at a time.
+    serialize_writers(f"email:{submission.author_email.casefold()}", f"ip:{submission.ip}")
     decision = screen(article, submission, settings)
     if decision.refused:
         return Outcome(decision, None)
@@ -52,4 +55,5 @@ def submit_comment(article: Article, submission: Submission, settings: Settings)
         ))
     # Committed before the reader is told anything: a comment acknowledged is a comment stored.
     db.session.commit()
+    done_writing()  # what follows only reads: render without holding SQLite's write lock
     return Outcome(decision, comment)

@@ -9,11 +9,11 @@ from flask import session
 from ...models import Article
 from ...settings import Settings
 from . import cookies
+from .cache import approved_comments_html, smiley_bar_html
 from .fields import count_body
 from .forms import CommentForm
-from .listing import approved_page, own_comments
+from .listing import own_comments
 from .screening import CLOSED_MESSAGE, comments_closed
-from .text import MORE_SMILIES, PICKER_SMILIES
 
 # Name, email and website carried across the Post/Redirect/Get of a plain form post.
 PREFILL_KEY = "comment_author_prefill"
@@ -37,7 +37,8 @@ def section_context(
     closed = comments_closed(article, site)
     return {
         "article": article,
-        "comment_page": approved_page(article, page, site["COMMENTS_PER_PAGE"]),
+        # Rendered HTML, cached until the next moderation decision on the article (cache.py).
+        "approved_comments": approved_comments_html(article, page, site["COMMENTS_PER_PAGE"]),
         "own_comments": own_comments(article, cookies.pending_ids() if own_ids is None else own_ids),
         "form": form,
         "count": count_body(form.body.data or "", form.max_length),
@@ -46,6 +47,5 @@ def section_context(
         "status_message": status_message,
         "status_kind": status_kind,
         "focus_body": focus_body,
-        "picker_smilies": PICKER_SMILIES,
-        "more_smilies": MORE_SMILIES,
+        "smiley_bar": smiley_bar_html(article),
     }

@@ -61,7 +61,18 @@ def normalise_newlines(text: str) -> str:
     return _NEWLINES.sub("\n", text)
 
 
+# Code points that can join a neighbour into one cluster (CR before LF, combining marks and other
+# extenders, ZWJ, spacing marks, prepends, regional indicators, Hangul jamo). Text without any of
+# them has one cluster per code point, so the counter need not split it.
+_JOINING = regex.compile(
+    r"[\r\p{GCB=Extend}\p{GCB=ZWJ}\p{GCB=SpacingMark}\p{GCB=Prepend}\p{GCB=Regional_Indicator}"
+    r"\p{GCB=L}\p{GCB=V}\p{GCB=T}]"
+)
+
+
 def _graphemes(normalised: str) -> int:
+    if (normalised.isascii() and "\r" not in normalised) or not _JOINING.search(normalised):
+        return len(normalised)
     return len(_GRAPHEME.findall(normalised))
 
 
