@@ -67,7 +67,9 @@ def _environment(database_url: str, redis: str, prefix: str) -> dict[str, str]:
         "TALKBACK_SECRET_KEY": "two-servers-" + uuid.uuid4().hex,
         "TALKBACK_REDIS_URL": redis,
         "TALKBACK_RATELIMIT_KEY_PREFIX": prefix,
-        "TALKBACK_CACHE_KEY_PREFIX": prefix,
+        # The comment cache keys its entries on the database, so no prefix is needed; a short
+        # lifetime keeps what this test leaves in Redis from lingering.
+        "TALKBACK_COMMENT_CACHE_TTL": "300",
         "TALKBACK_PROXY_FIX_X_FOR": "1",
         "TALKBACK_COMMENT_MIN_FILL_SECONDS": "0",
         "TALKBACK_COMMENT_FLOOD_SECONDS": "0",
