@@ -81,9 +81,8 @@ def _environment(database_url: str, redis: str, prefix: str) -> dict[str, str]:
 
 
 def _create_moderator(database_url: str, env: dict[str, str]) -> None:
-    from talkback.blueprints.auth.accounts import create_moderator
-
     from talkback import create_app
+    from talkback.blueprints.auth.accounts import create_moderator
     from talkback.extensions import db
 
     app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": env["TALKBACK_SECRET_KEY"],
