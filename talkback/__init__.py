@@ -47,6 +47,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(moderation_bp)
 
+    from .blueprints import ops
+
+    ops.init_app(app)  # /healthz, request log, ProxyFix
+
     from . import cli, startup
 
     cli.init_app(app)

@@ -124,3 +124,30 @@ POLICY_FULL_TEXT = (
     "that breaks these rules, and that it may be declined without notice. A declined comment "
     "is never shown to other readers; the browser that posted it is told which rule it broke."
 )
+
+# --- Production (docs/deploy.md) --------------------------------------------------------------
+# Behind a load balancer or reverse proxy: how many proxies in front of the app set each
+# X-Forwarded-* header (werkzeug's ProxyFix). 0 trusts none of them. With one proxy in front,
+# PROXY_FIX_X_FOR=1 makes the client's address (limits, flood checks, logs) the one the proxy saw,
+# and PROXY_FIX_X_PROTO=1 makes generated URLs https when the proxy terminated TLS. Never set
+# these higher than the number of proxies you run: a client could then choose its own address.
+PROXY_FIX_X_FOR = 0
+# Trust X-Forwarded-Proto from that many proxies (https URLs behind a TLS-terminating proxy).
+PROXY_FIX_X_PROTO = 0
+# Trust X-Forwarded-Host (rarely needed: the proxy usually passes Host on).
+PROXY_FIX_X_HOST = 0
+# Trust X-Forwarded-Port.
+PROXY_FIX_X_PORT = 0
+# Trust X-Forwarded-Prefix (the site served under a path such as /talkback).
+PROXY_FIX_X_PREFIX = 0
+# One JSON line per request on the "talkback.request" logger (stderr unless logging is
+# configured otherwise), with a request id that is also sent back as X-Request-ID.
+REQUEST_LOG = True
+# Take the request id from an incoming X-Request-ID header (set by your load balancer) instead of
+# making one. None: only when PROXY_FIX_X_FOR is set, i.e. when a trusted proxy is in front.
+TRUST_REQUEST_ID_HEADER = None
+# When Redis is unreachable, count rate limits inside each process until it is back (logged),
+# instead of failing every limited request: readers can still comment during a Redis outage.
+RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+# Any other error of the limiter's storage lets the request through rather than answering 500.
+RATELIMIT_SWALLOW_ERRORS = True
