@@ -27,6 +27,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from support import csrf_from as csrf_token  # noqa: F401  (the live-server tests import it from here)
 
 ROOT = Path(__file__).resolve().parents[1]
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -266,11 +267,3 @@ def form_fields(html: str, action_suffix: str) -> dict[str, str]:
     return parser.fields
 
 
-_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
-_CSRF_HEADER = re.compile(r'X-CSRFToken&#34;: &#34;([^&]+)&#34;|"X-CSRFToken": "([^"]+)"')
-
-
-def csrf_token(html: str) -> str:
-    match = _CSRF.search(html) or _CSRF_HEADER.search(html)
-    assert match, "no CSRF token on the page"
-    return next(group for group in match.groups() if group)

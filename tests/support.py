@@ -1,8 +1,17 @@
 """Helpers the tests share (importable as `support`; pytest puts tests/ on sys.path)."""
 
-import re
+from __future__ import annotations
 
-_CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import sqlalchemy as sa
+from flask import Flask
+
+from talkback.extensions import db
+
+_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
 _CSRF_HEADER = re.compile(r'X-CSRFToken&#34;: &#34;([^&]+)&#34;|"X-CSRFToken": "([^"]+)"')
 
 
@@ -11,3 +20,20 @@ def csrf_from(html: str) -> str:
     match = _CSRF.search(html) or _CSRF_HEADER.search(html)
     assert match, "no CSRF token on the page"
     return next(group for group in match.groups() if group)
+
+
+@contextmanager
+def counting(app: Flask) -> Iterator[list[str]]:
+    """Collects the SQL statements the app's engine runs inside the block."""
+    statements: list[str] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", before)

@@ -9,35 +9,18 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 from conftest import HTMX, csrf_from
 from flask import Flask
+from support import counting
 
 from talkback.extensions import db
 from talkback.models import Article, Comment, CommentStatus
 
 SIZES = (0, 100, 10_000)
-
-
-@contextmanager
-def counting(app: Flask) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", before)
 
 
 def grow_to(app: Flask, article_id: int, status: CommentStatus, total: int, tag: str) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from support import csrf_from
+from support import counting, csrf_from
 
 from talkback.extensions import db
 from talkback.models import Comment, CommentStatus
@@ -335,29 +335,13 @@ def test_posting_still_needs_the_csrf_token(client, csrf):
 
 def test_counter_touches_no_database(app, client, csrf):
     token = csrf(ARTICLE_URL)
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
-        response = client.post("/comments/counter", data={"body": "x" * 100},
+    with counting(app) as statements:
+        client.get(ARTICLE_URL)
+    assert statements, "the listener sees the queries a page makes"
+    with counting(app) as statements:
+        response = client.post("/comments/counter", data={"body": "y" * 100},
                                headers={"X-CSRFToken": token})
-        client.get(ARTICLE_URL)  # the listener does see the queries of a page
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
     assert response.status_code == 200
-    page_statements = len(statements)
-    assert page_statements > 0
-    statements.clear()
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
-        client.post("/comments/counter", data={"body": "y" * 100}, headers={"X-CSRFToken": token})
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
     assert statements == []
 
 

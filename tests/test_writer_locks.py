@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
+from support import counting
 
 from talkback.database import _lock_id, serialize_writers
 from talkback.extensions import db
@@ -41,14 +42,6 @@ def test_on_sqlite_it_takes_no_lock(app):
     with app.app_context():
         if db.engine.dialect.name != "sqlite":
             pytest.skip("SQLite only")
-        statements: list[str] = []
-
-        def record(conn, cursor, statement, *args):
-            statements.append(statement)
-
-        sa.event.listen(db.engine, "before_cursor_execute", record)
-        try:
+        with counting(app) as statements:
             serialize_writers("email:a@example.org")
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", record)
         assert statements == []
