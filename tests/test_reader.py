@@ -35,6 +35,14 @@ def stored(app) -> list[Comment]:
         return list(db.session.scalars(sa.select(Comment).order_by(Comment.id)))
 
 
+def approve_latest(app) -> None:
+    """Publishes the newest comment straight in the database (moderation has its own tests)."""
+    with app.app_context():
+        comment = db.session.scalars(sa.select(Comment).order_by(Comment.id.desc())).first()
+        comment.status = CommentStatus.APPROVED
+        db.session.commit()
+
+
 # --- The article page ---------------------------------------------------------------------------
 
 
@@ -234,10 +242,7 @@ def test_pending_cookie_cannot_be_forged(app, client, csrf, htmx):
 def test_email_never_appears_on_public_pages(app, client, csrf, htmx):
     token = csrf(ARTICLE_URL)
     client.post(POST_URL, headers=htmx, data=form_data(token, author_email="hidden.person@example.org"))
-    with app.app_context():
-        comment = db.session.scalars(sa.select(Comment).order_by(Comment.id.desc())).first()
-        comment.status = CommentStatus.APPROVED
-        db.session.commit()
+    approve_latest(app)
     for url in ("/", ARTICLE_URL, "/policy"):
         assert "hidden.person" not in app.test_client().get(url).get_data(as_text=True)
     # The author's own page prefills it in their form (their browser), and nowhere else.
@@ -247,10 +252,7 @@ def test_email_never_appears_on_public_pages(app, client, csrf, htmx):
 def test_approved_comment_shows_numbered_with_nofollow_website(app, client, csrf, htmx):
     token = csrf(ARTICLE_URL)
     client.post(POST_URL, headers=htmx, data=form_data(token, author_website="https://marie.example"))
-    with app.app_context():
-        comment = db.session.scalars(sa.select(Comment).order_by(Comment.id.desc())).first()
-        comment.status = CommentStatus.APPROVED
-        db.session.commit()
+    approve_latest(app)
     html = app.test_client().get(ARTICLE_URL).get_data(as_text=True)
     assert "2 Comments" in html
     assert '<a href="https://marie.example" rel="nofollow ugc">Marie Joseph</a>' in html

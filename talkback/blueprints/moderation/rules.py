@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from ... import settings
 from ...extensions import db
 from ...models import ModerationEvent, PolicyRule
+from ..articles.content import policy_rules
 from ..comments.fields import is_blank, strip_controls
 from .site_settings import changes_since, conflict_message, rule_key
 
@@ -55,12 +56,8 @@ def rules_state(since: int, *, errors: dict[str, str] | None = None, drafts: dic
     cited = dict(db.session.execute(
         sa.select(ModerationEvent.rule_id, sa.func.count()).where(ModerationEvent.rule_id.is_not(None))
         .group_by(ModerationEvent.rule_id)).all())
-    rows = [RuleRow(rule.number, rule.text, cited.get(rule.id, 0)) for rule in _rules()]
+    rows = [RuleRow(rule.number, rule.text, cited.get(rule.id, 0)) for rule in policy_rules()]
     return RulesState(rows, since, errors or {}, drafts or {}, focus)
-
-
-def _rules() -> list[PolicyRule]:
-    return list(db.session.scalars(sa.select(PolicyRule).order_by(PolicyRule.number)))
 
 
 def clean_text(raw: str | None) -> str:
@@ -117,7 +114,7 @@ class Removed:
 def remove_last(number: int, moderator_id: int) -> Removed:
     """Removes rule `number`, which must be the last (numbers are cited; no gaps). Decisions that
     cited it keep its number and text."""
-    rules = _rules()
+    rules = policy_rules()
     if not rules or rules[-1].number != number:
         raise RuleError(f"Only the last rule can be removed, and rule {number} is not the last any more; "
                         "the rules changed after this page was shown.")
