@@ -107,12 +107,15 @@ def tab_to(page, selector: str, limit: int = 60, key: str = "Tab") -> None:
     """Presses Tab until the element matching `selector` has focus, checking focus at each stop."""
     if page.evaluate("s => document.activeElement.matches(s)", selector):
         return  # already there (autofocus)
-    for press in range(limit):
+    entered = False
+    for _ in range(limit):
         page.keyboard.press(key)
-        if press == 0 and page.evaluate("() => document.activeElement === document.body"):
-            # A page that has only just loaded may not have keyboard focus yet (seen under heavy
-            # load): the first Tab then gives the document focus. Later stops must all be visible.
+        if not entered and page.evaluate("() => document.activeElement === document.body"):
+            # A page that has only just loaded may not have keyboard focus yet (seen in full CI
+            # runs): the first presses then only give the document focus. Once an element has had
+            # focus, every later stop must be a visible one.
             continue
+        entered = True
         focus_visible(page)
         if page.evaluate("s => document.activeElement.matches(s)", selector):
             return
