@@ -120,3 +120,66 @@ def test_sixteen_threads_posting_at_once_lose_nothing(app, live_server):
         bodies = set(db.session.scalars(sa.select(Comment.body)))
         assert set(acknowledged) <= bodies
         assert db.session.scalar(sa.select(sa.func.count(Comment.id))) == before + len(acknowledged)
+
+
+def _post_at_once(port: int, slug: str, forms: list[dict[str, str]]) -> list[tuple[int, str]]:
+    """Each form posted by its own browser (htmx), all released at the same moment."""
+    browsers = [Browser(port) for _ in forms]
+    tokens = []
+    for browser in browsers:
+        status, page = browser.request("GET", f"/articles/{slug}")
+        assert status == 200
+        tokens.append(form_tokens(page))
+    start = threading.Barrier(len(forms))
+    results: list[tuple[int, str]] = [(0, "")] * len(forms)
+
+    def post(n: int) -> None:
+        start.wait()
+        results[n] = browsers[n].request("POST", f"/articles/{slug}/comments",
+                                         {**tokens[n], **forms[n]}, {"HX-Request": "true"})
+
+    threads = [threading.Thread(target=post, args=(n,)) for n in range(len(forms))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads)
+    return results
+
+
+def _stored(app, email: str) -> int:
+    with app.app_context():
+        db.session.remove()
+        return db.session.scalar(sa.select(sa.func.count(Comment.id)).where(Comment.author_email == email))
+
+
+@pytest.mark.slow
+def test_the_same_comment_sent_eight_times_at_once_is_stored_once(app, live_server):
+    with app.app_context():
+        slug = db.session.scalars(sa.select(Article.slug).order_by(Article.id)).first()
+    form = {"author_name": "Twin", "author_email": "twin@example.org", "author_website": "",
+            "body": "Said once, sent eight times at the same moment."}
+    results = _post_at_once(live_server, slug, [form] * 8)
+    statuses = sorted(status for status, _ in results)
+    assert statuses == [200] + [409] * 7, statuses
+    assert _stored(app, "twin@example.org") == 1
+
+
+@pytest.mark.slow
+def test_a_flood_sent_at_once_is_stored_once(make_app):
+    app = make_app(COMMENT_FLOOD_SECONDS=60)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with app.app_context():
+            slug = db.session.scalars(sa.select(Article.slug).order_by(Article.id)).first()
+        forms = [{"author_name": "Hasty", "author_email": "hasty@example.org", "author_website": "",
+                  "body": f"Different words, number {n}."} for n in range(8)]
+        results = _post_at_once(server.server_port, slug, forms)
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+    statuses = sorted(status for status, _ in results)
+    assert statuses == [200] + [429] * 7, statuses
+    assert _stored(app, "hasty@example.org") == 1
