@@ -6,7 +6,7 @@ import hashlib
 import sqlite3
 
 import sqlalchemy as sa
-from flask import g, has_request_context, request
+from flask import current_app, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -35,10 +35,37 @@ def configure_engine(engine: Engine) -> None:
         # A POST writes: take the write lock at BEGIN, so the busy timeout applies. A deferred
         # transaction that reads first and then writes fails at once (SQLITE_BUSY_SNAPSHOT) when
         # another writer got in between.
-        if has_request_context() and request.method == "POST" and not g.get("talkback_done_writing"):
+        if has_request_context() and request.method == "POST" and _may_write():
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         else:
             connection.exec_driver_sql("BEGIN")
+
+
+def _may_write() -> bool:
+    if g.get("talkback_done_writing"):
+        return False
+    if g.get("talkback_writing"):
+        return True
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    return not getattr(view, "talkback_reads_first", False)
+
+
+def reads_first(view):
+    """Marks a POST view that reads before it writes (placed right under the route decorator, so
+    that the function the route registers carries the mark): its transactions begin as plain BEGIN,
+    without SQLite's write lock, until it calls `begin_writing()`. Everything it reads before that
+    (the article, the settings, the login) is read without holding up other writers."""
+    view.talkback_reads_first = True
+    return view
+
+
+def begin_writing() -> None:
+    """Ends the reads of a `reads_first` view (commits its read transaction) so that the next
+    transaction begins with BEGIN IMMEDIATE: what must be atomic with the write (checks, then the
+    insert) runs under SQLite's write lock, and only that. ORM objects loaded before are expired."""
+    db.session.commit()
+    if has_request_context():
+        g.talkback_writing = True
 
 
 def done_writing() -> None:

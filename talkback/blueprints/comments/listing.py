@@ -79,15 +79,20 @@ class OwnComment:
 _OWN_VISIBLE = (CommentStatus.PENDING, CommentStatus.SPAM, CommentStatus.REJECTED)
 
 
-def own_comments(article: Article, ids: list[int]) -> list[OwnComment]:
-    """The reader's comments on this article that the public cannot see, oldest first."""
-    if not ids:
-        return []
-    comments = db.session.scalars(
+def own_comments(article: Article, ids: list[int], just_posted: Comment | None = None) -> list[OwnComment]:
+    """The reader's comments on this article that the public cannot see, oldest first.
+    `just_posted`, the comment this request stored, is taken as it is (not read again)."""
+    if just_posted is not None:
+        ids = [i for i in ids if i != just_posted.id]
+    comments = list(db.session.scalars(
         sa.select(Comment)
         .where(Comment.id.in_(ids), Comment.article_id == article.id, Comment.status.in_(_OWN_VISIBLE))
         .order_by(Comment.submitted_at, Comment.id)
-    ).all()
+    )) if ids else []
+    if (just_posted is not None and just_posted.article_id == article.id
+            and just_posted.status in _OWN_VISIBLE):
+        comments.append(just_posted)
+        comments.sort(key=lambda c: (c.submitted_at, c.id))
     rejected_ids = [c.id for c in comments if c.status == CommentStatus.REJECTED]
     rules: dict[int, tuple[int, str]] = {}
     if rejected_ids:

@@ -6,28 +6,38 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from ...database import done_writing, serialize_writers
+from ...database import begin_writing, done_writing, serialize_writers
 from ...extensions import db
 from ...models import Article, Comment, CommentStatus, ModerationEvent, utcnow
 from ...settings import Settings
-from .screening import Decision, Submission, screen
+from ..articles.content import ArticleView
+from .screening import Decision, Submission, prescreen, screen
+
+_INSERT_COMMENT = sa.insert(Comment.__table__)
 
 
 @dataclass(frozen=True)
 class Outcome:
     decision: Decision
-    # The stored comment; None when screening refused it.
+    # The stored comment (not attached to the session: its values as inserted); None when
+    # screening refused it.
     comment: Comment | None
 
 
-def submit_comment(article: Article, submission: Submission, settings: Settings) -> Outcome:
+def submit_comment(article: Article | ArticleView, submission: Submission, settings: Settings) -> Outcome:
+    # The rules that judge the submission alone run first, without any lock.
+    known = prescreen(article, submission, settings)
+    # From here to the commit: SQLite's write lock (BEGIN IMMEDIATE), so keep it short.
+    begin_writing()
     # The duplicate and flood rules read before this inserts: one author (or address) at a time.
     serialize_writers(f"email:{submission.author_email.casefold()}", f"ip:{submission.ip}")
-    decision = screen(article, submission, settings)
+    decision = screen(article, submission, settings, known)
     if decision.refused:
+        db.session.rollback()  # nothing written: release the lock before the answer is rendered
+        done_writing()
         return Outcome(decision, None)
     now = utcnow()
-    comment = Comment(
+    values = dict(
         article_id=article.id,
         body=submission.body,
         author_name=submission.author_name,
@@ -39,21 +49,25 @@ def submit_comment(article: Article, submission: Submission, settings: Settings)
         status_changed_at=now,
         status=decision.status,
         held_for=decision.markers,
+        revision=1,
+        parent_id=None,
+        staff_moderator_id=None,
     )
-    db.session.add(comment)
+    # A Core insert: the ORM's unit of work costs more than the statement, under the lock.
+    comment_id = db.session.execute(_INSERT_COMMENT, values).inserted_primary_key[0]
     if decision.status == CommentStatus.APPROVED:
         # Trust mode published it: the public list changes (cache key) and the audit trail says why.
         db.session.execute(
             sa.update(Article).where(Article.id == article.id)
             .values(comments_version=Article.comments_version + 1)
         )
-        db.session.flush()
         db.session.add(ModerationEvent(
-            comment_id=comment.id, moderator_id=None, action="approve", created_at=now,
+            comment_id=comment_id, moderator_id=None, action="approve", created_at=now,
             from_status=CommentStatus.PENDING, to_status=CommentStatus.APPROVED,
             note="; ".join(decision.markers),
         ))
     # Committed before the reader is told anything: a comment acknowledged is a comment stored.
     db.session.commit()
     done_writing()  # what follows only reads: render without holding SQLite's write lock
-    return Outcome(decision, comment)
+    # The comment as stored, for the answer; kept out of the session (nothing to reload).
+    return Outcome(decision, Comment(id=comment_id, **values))

@@ -112,15 +112,22 @@ def normalise_for_comparison(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
+_C = Comment.__table__.c
+# Core statements built once (bound per call): screening runs on every post, under the writers' lock.
+_SAME_AUTHOR_BODIES = sa.select(_C.author_name, _C.body).where(
+    _C.article_id == sa.bindparam("article_id"),
+    _C.author_email == sa.bindparam("email"),
+    _C.status != CommentStatus.TRASH,
+)
+
+
 def rule_duplicate(article: Article, submission: Submission, settings: Settings) -> Decision | None:
     # Narrowed in SQL by article and email (indexed); the few bodies left are compared here.
     rows = db.session.execute(
-        sa.select(Comment.author_name, Comment.body).where(
-            Comment.article_id == article.id,
-            Comment.author_email == submission.author_email,
-            Comment.status != CommentStatus.TRASH,
-        )
+        _SAME_AUTHOR_BODIES, {"article_id": article.id, "email": submission.author_email}
     ).all()
+    if not rows:
+        return None
     name = submission.author_name.casefold()
     body = normalise_for_comparison(submission.body)
     for row_name, row_body in rows:
@@ -138,11 +145,11 @@ def rule_flood(article: Article, submission: Submission, settings: Settings) -> 
     seconds = settings["COMMENT_FLOOD_SECONDS"]
     if not seconds or submission.moderator_id is not None:
         return None
-    same_author = Comment.author_email == submission.author_email
+    same_author = _C.author_email == submission.author_email
     if submission.ip not in _NO_IP:
-        same_author = sa.or_(same_author, Comment.author_ip == submission.ip)
+        same_author = sa.or_(same_author, _C.author_ip == submission.ip)
     since = utcnow() - timedelta(seconds=seconds)
-    recent = db.session.scalar(sa.select(sa.exists().where(same_author, Comment.submitted_at > since)))
+    recent = db.session.scalar(sa.select(sa.exists().where(same_author, _C.submitted_at > since)))
     return refuse(FLOOD_MESSAGE, 429) if recent else None
 
 
@@ -253,16 +260,50 @@ RULES: list[Rule] = [
 ]
 
 
-def screen(article: Article, submission: Submission, settings: Settings) -> Decision:
+# Rules that read other comments: they must run under the writers' lock, together with the insert
+# (two identical posts at the same moment must not both pass). The others judge the submission
+# alone and may run before the lock is taken (`prescreen`).
+LOCKED_RULES: frozenset[Rule] = frozenset({rule_duplicate, rule_flood})
+
+
+@dataclass(frozen=True)
+class Prescreen:
+    """What the rules outside LOCKED_RULES decided, and trust mode's read, made before the lock."""
+
+    decisions: dict[Rule, Decision | None]
+    # Trust mode's answer (None: not asked, because trust mode is off or a rule held the comment).
+    trusted: bool | None = None
+
+
+def prescreen(article: Article, submission: Submission, settings: Settings) -> Prescreen:
+    """Runs every rule that reads no other comment, and trust mode's read when it could matter."""
+    decisions = {rule: rule(article, submission, settings) for rule in RULES if rule not in LOCKED_RULES}
+    trusted = None
+    if settings["TRUST_APPROVED_AUTHORS"] and all(d is None for d in decisions.values()):
+        # Not a safety check: an approval moments old may be missed as if the post came earlier.
+        trusted = trusted_author(submission)
+    return Prescreen(decisions, trusted)
+
+
+def screen(article: Article, submission: Submission, settings: Settings,
+           known: Prescreen | None = None) -> Decision:
+    """The rules in order; those `known` decided already (before the lock) are not run again."""
     markers: list[str] = []
     for rule in RULES:
-        decision = rule(article, submission, settings)
+        if known is not None and rule in known.decisions:
+            decision = known.decisions[rule]
+        else:
+            decision = rule(article, submission, settings)
         if decision is None:
             continue
         if decision.refused or decision.status is not CommentStatus.PENDING:
             return Decision(decision.status, markers + decision.markers, decision.message,
                             decision.http_status)
         markers.extend(decision.markers)
-    if not markers and settings["TRUST_APPROVED_AUTHORS"] and trusted_author(submission):
-        return Decision(CommentStatus.APPROVED, [TRUST_MARKER])
+    if not markers and settings["TRUST_APPROVED_AUTHORS"]:
+        trusted = known.trusted if known is not None and known.trusted is not None else None
+        if trusted is None:
+            trusted = trusted_author(submission)
+        if trusted:
+            return Decision(CommentStatus.APPROVED, [TRUST_MARKER])
     return Decision(CommentStatus.PENDING, markers)

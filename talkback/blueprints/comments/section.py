@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import session
 
-from ...models import Article
+from ...models import Article, Comment
 from ...settings import Settings
 from . import cookies
 from .cache import approved_comments_html, smiley_bar_html
@@ -32,14 +32,15 @@ def comment_form(site: Settings, formdata: Any = None, keep: dict[str, str] | No
 def section_context(
     article: Article, form: CommentForm, site: Settings, *, page: int | None = None,
     status_message: str = "", status_kind: str = "info", own_ids: list[int] | None = None,
-    focus_body: bool = False,
+    focus_body: bool = False, just_posted: Comment | None = None,
 ) -> dict[str, Any]:
     closed = comments_closed(article, site)
     return {
         "article": article,
         # Rendered HTML, cached until the next moderation decision on the article (cache.py).
         "approved_comments": approved_comments_html(article, page, site["COMMENTS_PER_PAGE"]),
-        "own_comments": own_comments(article, cookies.pending_ids() if own_ids is None else own_ids),
+        "own_comments": own_comments(article, cookies.pending_ids() if own_ids is None else own_ids,
+                                     just_posted),
         "form": form,
         "count": count_body(form.body.data or "", form.max_length),
         "closed": closed,

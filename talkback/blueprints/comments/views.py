@@ -9,9 +9,10 @@ from flask_limiter import RequestLimit
 from flask_login import current_user
 
 from ... import settings
+from ...database import reads_first
 from ...extensions import client_ip, csrf, limiter
 from ...models import CommentStatus
-from ..articles.content import article_by_slug, policy_context
+from ..articles.content import article_by_slug, article_view, policy_context
 from ..htmx import is_htmx, redirect_to
 from . import bp, cookies
 from .fields import count_body
@@ -94,6 +95,9 @@ def _render_section(article, form, site, status: int, **extra):
 
 
 @bp.post("/articles/<slug>/comments")
+# Reads (the article, the settings, the login) before taking SQLite's write lock for screening
+# and the insert (posting.submit_comment).
+@reads_first
 @limiter.limit(lambda: settings.rate_limit(settings.current(), "COMMENT_RATE_LIMIT"),
                exempt_when=_is_moderator,
                # Form errors (422) do not count: a reader fixing a typo is not a flood.
@@ -101,7 +105,7 @@ def _render_section(article, form, site, status: int, **extra):
                error_message=POSTING_LIMIT_MESSAGE, on_breach=_posting_limit_reached)
 def create(slug: str):
     _reject_repeated_fields()
-    article = article_by_slug(slug) or abort(404)
+    article = article_view(slug) or abort(404)
     site = settings.current()
     form = comment_form(site, formdata=request.form)
     if not form.validate():
@@ -122,6 +126,8 @@ def create(slug: str):
         return _render_section(article, form, site, outcome.decision.http_status,
                                status_kind="error", status_message=outcome.decision.message)
 
+    if outcome.comment.status == CommentStatus.APPROVED:
+        article = article_view(slug) or abort(404)  # its comments_version moved: the list changed
     author = {name: form.cleaned[name] for name in AUTHOR_FIELDS}
     own_ids = cookies.pending_ids()
     # Spam is answered exactly like a pending comment: a bot learns nothing.
@@ -129,7 +135,7 @@ def create(slug: str):
     if is_htmx():
         fresh = comment_form(site, keep={**author, "remember": form.remember.data})
         response = _render_section(article, fresh, site, 200, status_message=message,
-                                   own_ids=[*own_ids, outcome.comment.id])
+                                   own_ids=own_ids, just_posted=outcome.comment)
     else:
         flash(message, "comment-status")
         session[PREFILL_KEY] = author
