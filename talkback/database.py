@@ -60,12 +60,22 @@ def reads_first(view):
 
 
 def begin_writing() -> None:
-    """Ends the reads of a `reads_first` view (commits its read transaction) so that the next
-    transaction begins with BEGIN IMMEDIATE: what must be atomic with the write (checks, then the
-    insert) runs under SQLite's write lock, and only that. ORM objects loaded before are expired."""
-    db.session.commit()
+    """Ends the reads of a `reads_first` view so that what follows runs as a writer: what must be
+    atomic with the write (checks, then the insert) runs under SQLite's write lock, and only that.
+
+    SQLite: the read transaction is committed and BEGIN IMMEDIATE issued on the same connection,
+    inside the session's transaction (no new checkout, nothing loaded is expired); later reads see
+    everything committed before the lock was taken. PostgreSQL needs nothing: its statements see
+    what was committed before each of them, and `serialize_writers` takes the locks."""
     if has_request_context():
         g.talkback_writing = True
+    session = db.session()
+    if session.get_bind().dialect.name != "sqlite" or not session.in_transaction():
+        return  # on SQLite the next transaction begins IMMEDIATE (_on_begin)
+    connection = session.connection()
+    if connection.in_transaction():
+        connection.exec_driver_sql("COMMIT")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def done_writing() -> None:
