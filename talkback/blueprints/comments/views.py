@@ -18,7 +18,7 @@ from . import bp, cookies
 from .fields import count_body
 from .posting import submit_comment
 from .screening import Submission
-from .section import PREFILL_KEY, comment_form, section_context
+from .section import PREFILL_KEY, blank_again, comment_form, section_context
 from .text import SMILIES
 
 SMILEY_CODES = frozenset(s.code for s in SMILIES)
@@ -133,7 +133,7 @@ def create(slug: str):
     # Spam is answered exactly like a pending comment: a bot learns nothing.
     message = PUBLISHED if outcome.comment.status == CommentStatus.APPROVED else AWAITING_MODERATION
     if is_htmx():
-        fresh = comment_form(site, keep={**author, "remember": form.remember.data})
+        fresh = blank_again(form, {**author, "remember": form.remember.data})
         response = _render_section(article, fresh, site, 200, status_message=message,
                                    own_ids=own_ids, just_posted=outcome.comment)
     else:
