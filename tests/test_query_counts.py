@@ -171,3 +171,27 @@ def test_the_moderation_queue_runs_the_same_queries_at_any_number_pending(app, a
     assert len({len(s) for s in second.values()}) == 1, explain(second)
     # An empty queue has nothing to look up for its rows: never more than a full one.
     assert len(first[0]) <= len(first[100]), explain(first)
+
+
+@pytest.mark.skipif(bool(os.environ.get("TEST_DATABASE_URL")), reason="SQLite's query planner")
+def test_screening_reads_one_authors_comments_not_the_articles(app, article):
+    """Screening runs under the writers' lock on every post: its reads go through the author's
+    email (a handful of rows), never through every comment of the article or of the site."""
+    from datetime import timedelta
+
+    from talkback.blueprints.comments import screening
+    from talkback.models import utcnow
+
+    grow_to(app, article.id, CommentStatus.APPROVED, 200, "s")
+    c = Comment.__table__.c
+    statements = {
+        "duplicate": screening._SAME_AUTHOR_BODIES.params(email="a@example.org", article_id=article.id),
+        "trusted": screening._AUTHOR_STATUSES.params(email="a@example.org"),
+        "flood": sa.select(sa.exists().where(sa.or_(c.author_email == "a@example.org",
+                                                    c.author_ip == "10.0.0.1"),
+                                             c.submitted_at > utcnow() - timedelta(seconds=60))),
+    }
+    for name, statement in statements.items():
+        plan = _plan(app, statement)
+        assert "ix_comment_author_email (author_email=?)" in plan, f"{name}:\n{plan}"
+        assert "ix_comment_article_status_time" not in plan and "ix_comment_status_time" not in plan, plan

@@ -114,9 +114,12 @@ def normalise_for_comparison(text: str) -> str:
 
 _C = Comment.__table__.c
 # Core statements built once (bound per call): screening runs on every post, under the writers' lock.
+# Looked up by email (ix_comment_author_email: one author's comments, a handful): `article_id + 0`
+# keeps SQLite from choosing the article's index instead, which read every comment on the article
+# (work under the lock growing with the article; tests/test_query_counts.py checks the plan).
 _SAME_AUTHOR_BODIES = sa.select(_C.author_name, _C.body).where(
-    _C.article_id == sa.bindparam("article_id"),
     _C.author_email == sa.bindparam("email"),
+    _C.article_id + 0 == sa.bindparam("article_id"),
     _C.status != CommentStatus.TRASH,
 )
 
@@ -233,16 +236,16 @@ def rule_links(article: Article, submission: Submission, settings: Settings) -> 
 # --- trust mode -----------------------------------------------------------------------------
 
 
+_AUTHOR_STATUSES = sa.select(_C.author_name, _C.status).where(_C.author_email == sa.bindparam("email"))
+
+
 def trusted_author(submission: Submission) -> bool:
     """The name and email already have an approved comment (anywhere on the site)."""
-    names = db.session.scalars(
-        sa.select(Comment.author_name)
-        .where(Comment.author_email == submission.author_email,
-               Comment.status == CommentStatus.APPROVED)
-        .distinct()
-    ).all()
+    # By email alone (its index: one author's comments); the status is checked here, because with
+    # it in the WHERE SQLite read every approved comment on the site through the status index.
+    rows = db.session.execute(_AUTHOR_STATUSES, {"email": submission.author_email}).all()
     name = submission.author_name.casefold()
-    return any(n.casefold() == name for n in names)
+    return any(status == CommentStatus.APPROVED and n.casefold() == name for n, status in rows)
 
 
 TRUST_MARKER = "approved at once: returning author (trust mode)"
