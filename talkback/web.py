@@ -7,7 +7,7 @@ import urllib.parse
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask, abort, current_app, request, url_for
+from flask import Flask, abort, current_app, g, request, url_for
 from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError, generate_csrf
 from markupsafe import Markup
@@ -177,7 +177,11 @@ def _load_moderator(user_id: str) -> Moderator | None:
 
 
 def _comment_html(text: str) -> Markup:
-    return render_body(text, mrgreen_src=url_for("static", filename="img/mrgreen.svg"))
+    # The smiley's URL, once per request (a page of comments asked url_for for it per comment).
+    src = g.get("talkback_mrgreen_src")
+    if src is None:
+        src = g.talkback_mrgreen_src = url_for("static", filename="img/mrgreen.svg")
+    return render_body(text, mrgreen_src=src)
 
 
 def _tz() -> ZoneInfo:

@@ -242,3 +242,34 @@ def test_cursor_tokens_round_trip():
     assert Cursor.parse(cursor.token) == cursor
     late = now.replace(microsecond=999999)
     assert Cursor.parse(Cursor(late, 7).token).at == late
+
+
+@pytest.mark.parametrize("script_root", ["", "/news"])
+def test_the_rows_links_are_what_url_for_builds(app, script_root):
+    """moderation.links builds each row's URLs from one url_for per endpoint: the same strings."""
+    from flask import url_for
+
+    from talkback.blueprints.moderation.links import DashboardLinks
+
+    odd = ["ann@example.org", "o'brien+tag@example.org", "x&y=z@example.org", "ünï@exämple.org",
+           "a b/c?d#e%f@example.org", "2001:db8::1", "192.0.2.7", "", "~*!$()"]
+    backs = ["/moderation/", "/moderation/?status=approved&after=2026-01-01T00:00:00+00:00,987",
+             "/moderation/comments/9876543210123"]
+    with app.test_request_context("/moderation/", base_url=f"http://localhost{script_root}"):
+        links = DashboardLinks()
+        for endpoint in ("moderation.comment", "moderation.approve", "moderation.reject",
+                         "moderation.spam", "moderation.trash", "moderation.restore",
+                         "moderation.edit", "moderation.reply"):
+            for comment_id in (1, 42, 123456):
+                assert links.comment_url(endpoint, comment_id) == url_for(endpoint, comment_id=comment_id)
+                for back in backs:
+                    assert (links.comment_url(endpoint, comment_id, back=back)
+                            == url_for(endpoint, comment_id=comment_id, back=back))
+        for value in odd:
+            assert links.queue_url(email=value) == url_for("moderation.queue", email=value)
+            assert links.queue_url(q=value) == url_for("moderation.queue", q=value)
+            for status in ("approved", "rejected"):
+                assert (links.queue_url(status=status, email=value)
+                        == url_for("moderation.queue", status=status, email=value))
+        assert links.queue_url() == url_for("moderation.queue")
+        assert links.page_url("articles.show", slug="a-b") == url_for("articles.show", slug="a-b")

@@ -30,7 +30,7 @@ from ..articles.content import policy_rules
 from ..auth import accounts
 from ..htmx import is_htmx, redirect_to, render_page_or_fragment
 from ..navigation import current_page, local_path
-from . import actions, bp
+from . import actions, bp, links
 from . import queue as q
 from .actions import Refused
 
@@ -98,6 +98,7 @@ def admin_required(view):
 
 @bp.context_processor
 def _dashboard_helpers():
+    urls = links.DashboardLinks()
     return {
         "tabs": q.TABS,
         "count_limit": q.COUNT_LIMIT,
@@ -109,6 +110,9 @@ def _dashboard_helpers():
         "keys": KEYS,
         "waiting": waiting,
         "ago": actions.ago,
+        "comment_url": urls.comment_url,
+        "queue_url": urls.queue_url,
+        "page_url": urls.page_url,
     }
 
 
