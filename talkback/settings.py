@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask import current_app, g
 from limits import parse_many
 
+from .database import DirectRead
 from .extensions import db
 from .models import PolicyRule, SettingChange, SiteSetting, utcnow
 
@@ -128,11 +129,12 @@ class Settings:
 
     def __init__(self, overrides: dict[str, Any]):
         self._overrides = overrides
+        self._config = current_app.config
 
     def __getitem__(self, key: str) -> Any:
         if key in self._overrides:
             return self._overrides[key]
-        return current_app.config[key]
+        return self._config[key]
 
     def get(self, key: str, default: Any = None) -> Any:
         try:
@@ -166,17 +168,17 @@ class SiteState:
 # Settings overrides and policy rules in one Core statement (the reader pages need both). Both are
 # read on every request, so an admin's change shows at once in every process; only the parsing is
 # kept, for as long as the rows read are the same.
-_STATE_STATEMENT = sa.union_all(
+_STATE_STATEMENT = DirectRead(sa.union_all(
     sa.select(sa.literal(0).label("kind"), SiteSetting.key.label("name"),
               sa.cast(sa.null(), sa.Integer).label("number"),
               sa.cast(SiteSetting.value, sa.Text).label("value")),
     sa.select(sa.literal(1), sa.cast(sa.null(), sa.String), PolicyRule.number, PolicyRule.text),
-)
+))
 _parsed: dict[tuple, SiteState] = {}
 
 
 def _read_state() -> SiteState:
-    rows = tuple(tuple(row) for row in db.session.execute(_STATE_STATEMENT))
+    rows = tuple(_STATE_STATEMENT.rows())
     state = _parsed.get(rows)
     if state is None:
         overrides = {name: json.loads(value) for kind, name, _, value in rows

@@ -301,17 +301,26 @@ def page_state(article: Article, site: Settings, page: int | None, rules: Sequen
     if not set(session.keys()) <= READER_SESSION_KEYS:
         return None
     app = current_app._get_current_object()
-    parts = [
-        _all_templates_salt(app), request.script_root, article.id, article.slug, article.title,
-        article.byline, article.body, article.copyright_notice, article.published_at.isoformat(),
-        article.comments_version, closed, "newest" if page is None else max(page, 1),
-        [site[spec.key] for spec in EDITABLE], [(rule.number, rule.text) for rule in rules],
-    ]
-    key = hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
+    inputs = (_all_templates_salt(app), request.script_root, article.id, article.slug, article.title,
+              article.byline, article.body, article.copyright_notice, article.published_at.isoformat(),
+              article.comments_version, closed,
+              "newest" if page is None else max(page, 1),
+              tuple(_hashable(site[spec.key]) for spec in EDITABLE), tuple(rules))
+    keys = app.extensions.setdefault(PAGE_EXTENSION + "_keys", LRUStore(app.config["PAGE_CACHE_SIZE"]))
+    key = keys.get(inputs)
+    if key is None:  # the digest of the same inputs is the same: made once per process
+        key = hashlib.sha256(json.dumps(inputs, default=str).encode()).hexdigest()
+        keys.set(inputs, key)
     cookies = [request.cookies.get(name, "") for name in (PENDING_COOKIE, AUTHOR_COOKIE)]
-    generate_csrf()  # the page carries this session's token: make sure the session has one
+    if "csrf_token" not in session:
+        generate_csrf()  # the page carries this session's token: make sure the session has one
     etag = hashlib.sha256("\0".join([key, *cookies, str(session.get("csrf_token"))]).encode())
     return PageState(key, etag.hexdigest()[:32], shared=not any(cookies))
+
+
+def _hashable(value: Any) -> Any:
+    """A setting's value as a dictionary key (lists of words become tuples)."""
+    return tuple(value) if isinstance(value, list) else value
 
 
 # How each per-render value of a blank comment form is made afresh for a cached page, without
