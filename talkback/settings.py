@@ -8,8 +8,10 @@ database, so it reads the snapshot the last full request in this process left be
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -38,8 +40,13 @@ def check_rate_limit(value: Any) -> str | None:
     """A Flask-Limiter limit such as "5 per minute; 50 per day" (empty: no limit)."""
     if not value:
         return None
+    return _check_limit_text(str(value))
+
+
+@lru_cache(maxsize=64)  # the counter checks its limit on every request
+def _check_limit_text(value: str) -> str | None:
     try:
-        limits = parse_many(str(value))
+        limits = parse_many(value)
     except ValueError:
         return 'Write limits like "5 per minute; 50 per day", or leave it empty for no limit.'
     if any(limit.amount < 1 for limit in limits):
@@ -74,8 +81,8 @@ def rate_limit(settings: Settings, key: str) -> str:
     value = settings[key]
     if check_rate_limit(value) is None:
         return value or ""
-    current_app.logger.warning("ignoring invalid %s %r; using the default", key, value)
-    default = current_app.config[key]
+    logging.getLogger("talkback").warning("ignoring invalid %s %r; using the default", key, value)
+    default = settings.default(key)
     return default if check_rate_limit(default) is None else ""
 
 
@@ -127,13 +134,17 @@ _snapshot: dict[str, Any] = {}
 class Settings:
     """Overrides from the database over the app's config."""
 
-    def __init__(self, overrides: dict[str, Any]):
+    def __init__(self, overrides: dict[str, Any], config: dict[str, Any] | None = None):
         self._overrides = overrides
-        self._config = current_app.config
+        self._config = current_app.config if config is None else config
 
     def __getitem__(self, key: str) -> Any:
         if key in self._overrides:
             return self._overrides[key]
+        return self._config[key]
+
+    def default(self, key: str) -> Any:
+        """The app's config value, whatever the site overrides it with."""
         return self._config[key]
 
     def get(self, key: str, default: Any = None) -> Any:
@@ -212,9 +223,10 @@ def public_rules() -> tuple[Rule, ...]:
     return site_state().rules
 
 
-def snapshot() -> Settings:
-    """Settings without a query, as the last full request in this process saw them."""
-    return Settings(dict(_snapshot))
+def snapshot(config: dict[str, Any] | None = None) -> Settings:
+    """Settings without a query, as the last full request in this process saw them (over `config`,
+    the app's config, outside an app context)."""
+    return Settings(dict(_snapshot), config)
 
 
 def load_snapshot() -> None:
