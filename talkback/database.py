@@ -99,16 +99,12 @@ class DirectRead:
             return [tuple(row) for row in session.execute(self.statement, params)]
         engine = db.engine
         sql, arguments, processors = self._for(engine.dialect)
-        connection = engine.raw_connection()
-        try:
-            cursor = connection.cursor()
-            if direct_read_executed.receivers:
-                direct_read_executed.send(self, statement=sql)
-            cursor.execute(sql, arguments(params))
-            raw = cursor.fetchall()
-            cursor.close()
-        finally:
-            connection.close()  # back to the pool, which ends the read (rollback)
+        cursor = _read_connection(engine).cursor()
+        if direct_read_executed.receivers:
+            direct_read_executed.send(self, statement=sql)
+        cursor.execute(sql, arguments(params))
+        raw = cursor.fetchall()
+        cursor.close()
         if not any(processors):
             return [tuple(row) for row in raw]
         return [tuple(value if convert is None else convert(value)
@@ -131,3 +127,22 @@ class DirectRead:
                           for column in self.statement.selected_columns]
             found = self._compiled[dialect] = (compiled.string, arguments, processors)
         return found
+
+
+_READ_CONNECTION = "talkback_read_connection"
+
+
+def _read_connection(engine: Engine):
+    """This app context's pooled DBAPI connection for DirectReads: checked out at the first, given
+    back when the context ends (`give_back_read_connection`), which also ends its read (rollback)."""
+    connection = g.get(_READ_CONNECTION)
+    if connection is None:
+        connection = engine.raw_connection()
+        setattr(g, _READ_CONNECTION, connection)
+    return connection
+
+
+def give_back_read_connection(_exception: BaseException | None = None) -> None:
+    connection = g.pop(_READ_CONNECTION, None)
+    if connection is not None:
+        connection.close()
