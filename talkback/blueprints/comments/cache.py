@@ -311,7 +311,7 @@ def page_state(article: Article, site: Settings, page: int | None, rules: Sequen
     if key is None:  # the digest of the same inputs is the same: made once per process
         key = hashlib.sha256(json.dumps(inputs, default=str).encode()).hexdigest()
         keys.set(inputs, key)
-    cookies = [request.cookies.get(name, "") for name in (PENDING_COOKIE, AUTHOR_COOKIE)]
+    cookies = [request.cookie(name) or "" for name in (PENDING_COOKIE, AUTHOR_COOKIE)]
     if "csrf_token" not in session:
         generate_csrf()  # the page carries this session's token: make sure the session has one
     etag = hashlib.sha256("\0".join([key, *cookies, str(session.get("csrf_token"))]).encode())
