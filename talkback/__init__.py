@@ -27,9 +27,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
-    from .database import give_back_read_connection
-
-    app.teardown_appcontext(give_back_read_connection)
     migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"), render_as_batch=True,
                      compare_type=True)
     csrf.init_app(app)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
+import threading
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -83,32 +86,46 @@ class DirectRead:
     transaction begun and rolled back, the session's bookkeeping, result objects. A single
     statement is consistent on its own and needs none of that, so `rows()` checks a connection out
     of the engine's pool, runs the statement compiled once per dialect, converts the values as the
-    columns' types would (dates, booleans) and gives the connection back.
+    columns' types would (dates, booleans) and gives the connection back at once.
 
     Inside a transaction the session has open (a POST that has written), the statement goes through
     the session instead, so it sees that transaction's own changes.
+
+    On SQLite the rows are kept until the database changes (`_SQLiteChanges`): asking costs less
+    than reading them again.
     """
 
     def __init__(self, statement: sa.Select | sa.CompoundSelect):
         self.statement = statement
         self._compiled: dict[Dialect, tuple[str, Callable[[dict], Any], list]] = {}
 
-    def rows(self, **params: Any) -> list[tuple]:
+    def rows(self, **params: Any) -> tuple[tuple, ...]:
         session = db.session
         if session.registry.has() and session().in_transaction():
-            return [tuple(row) for row in session.execute(self.statement, params)]
+            return tuple(tuple(row) for row in session.execute(self.statement, params))
         engine = db.engine
+        kept = _sqlite_changes.rows_kept(engine)
+        key = (self, tuple(sorted(params.items())))
+        if kept is not None and key in kept:
+            return kept[key]
         sql, arguments, processors = self._for(engine.dialect)
-        cursor = _read_connection(engine).cursor()
         if direct_read_executed.receivers:
             direct_read_executed.send(self, statement=sql)
-        cursor.execute(sql, arguments(params))
-        raw = cursor.fetchall()
-        cursor.close()
-        if not any(processors):
-            return [tuple(row) for row in raw]
-        return [tuple(value if convert is None else convert(value)
-                      for convert, value in zip(processors, row, strict=True)) for row in raw]
+        connection = engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            cursor.execute(sql, arguments(params))
+            raw = cursor.fetchall()
+            cursor.close()
+        finally:
+            connection.close()  # back to the pool, which ends the read
+        if any(processors):
+            raw = [[value if convert is None else convert(value)
+                    for convert, value in zip(processors, row, strict=True)] for row in raw]
+        rows = tuple(tuple(row) for row in raw)  # kept: callers get tuples they cannot change
+        if kept is not None:
+            kept[key] = rows
+        return rows
 
     def _for(self, dialect: Dialect) -> tuple[str, Callable[[dict], Any], list]:
         found = self._compiled.get(dialect)
@@ -129,20 +146,48 @@ class DirectRead:
         return found
 
 
-_READ_CONNECTION = "talkback_read_connection"
+class _SQLiteChanges(threading.local):
+    """Per thread and SQLite database: a connection of its own that only ever asks `PRAGMA
+    data_version`, and the DirectRead rows read since its answer last changed.
+
+    SQLite changes data_version whenever another connection — of this process or any other —
+    commits, and this one never writes, so every commit anywhere moves it. Rows read before a
+    commit that lands while they are being read are kept under the old version, which the next
+    question finds changed.
+    """
+
+    KEEP_AT_MOST = 1024  # (statement, parameters) pairs; then start again (404 slugs count too)
+
+    def __init__(self) -> None:
+        self.by_engine: weakref.WeakKeyDictionary[Engine, _Probe] = weakref.WeakKeyDictionary()
+
+    def rows_kept(self, engine: Engine) -> dict | None:
+        """The rows kept for `engine`, emptied first if the database changed; None if not SQLite."""
+        if engine.dialect.name != "sqlite":
+            return None
+        probe = self.by_engine.get(engine)
+        if probe is None or probe.pid != os.getpid():
+            probe = self.by_engine[engine] = _Probe(engine)
+        if direct_read_executed.receivers:
+            direct_read_executed.send(None, statement=_DATA_VERSION)
+        (version,) = probe.cursor.execute(_DATA_VERSION).fetchone()
+        if version != probe.version or len(probe.rows) >= self.KEEP_AT_MOST:
+            probe.version, probe.rows = version, {}
+        return probe.rows
 
 
-def _read_connection(engine: Engine):
-    """This app context's pooled DBAPI connection for DirectReads: checked out at the first, given
-    back when the context ends (`give_back_read_connection`), which also ends its read (rollback)."""
-    connection = g.get(_READ_CONNECTION)
-    if connection is None:
-        connection = engine.raw_connection()
-        setattr(g, _READ_CONNECTION, connection)
-    return connection
+_DATA_VERSION = "PRAGMA data_version"
 
 
-def give_back_read_connection(_exception: BaseException | None = None) -> None:
-    connection = g.pop(_READ_CONNECTION, None)
-    if connection is not None:
-        connection.close()
+class _Probe:
+    def __init__(self, engine: Engine) -> None:
+        self.pid = os.getpid()  # a forked worker opens its own
+        connection = engine.raw_connection()  # set up as the pool's are (WAL, busy timeout)
+        connection.detach()  # this thread's, for its life; never returned to the pool
+        self.connection = connection
+        self.cursor = connection.cursor()
+        self.version: int | None = None
+        self.rows: dict = {}
+
+
+_sqlite_changes = _SQLiteChanges()

@@ -32,6 +32,7 @@ HEADER = "X-Request-ID"
 _VALID_ID = re.compile(r"[A-Za-z0-9._:@/+=-]{1,128}")
 # One encoder for every line: json.dumps with any option builds a new encoder per call.
 _JSON = json.JSONEncoder(ensure_ascii=False)
+_PLAIN = logging.Formatter("%(message)s")
 
 
 class StderrHandler(logging.StreamHandler):
@@ -111,9 +112,22 @@ class RequestLogMiddleware:
             "ip": environ.get("REMOTE_ADDR", ""),
             "user_agent": environ.get("HTTP_USER_AGENT", "")[:200],
         }
+        text = _JSON.encode(line)
+        handlers = LOGGER.handlers
+        if (len(handlers) == 1 and type(handlers[0]) is StderrHandler and handlers[0].formatter is _PLAIN
+                and not handlers[0].filters and not LOGGER.filters and handlers[0].level <= level):
+            # The set-up init_app makes: the line goes to stderr exactly as the handler would write
+            # it, without a LogRecord and the handler's formatting (most of the logging's cost).
+            handler = handlers[0]
+            handler.acquire()
+            try:
+                handler.stream.write(text + "\n")
+            finally:
+                handler.release()
+            return
         # makeRecord + handle is Logger.log without its search of the call stack for the caller's
-        # file and line, which this line never shows (a third of its cost).
-        LOGGER.handle(LOGGER.makeRecord(LOGGER.name, level, "", 0, _JSON.encode(line), (), None))
+        # file and line, which this line never shows.
+        LOGGER.handle(LOGGER.makeRecord(LOGGER.name, level, "", 0, text, (), None))
 
 
 _second: tuple[int, str] = (-1, "")
@@ -139,7 +153,7 @@ def init_app(app: Flask) -> None:
     enabled = bool(app.config["REQUEST_LOG"])
     if enabled and not LOGGER.handlers:
         handler = StderrHandler()
-        handler.setFormatter(logging.Formatter("%(message)s"))
+        handler.setFormatter(_PLAIN)
         LOGGER.addHandler(handler)
         LOGGER.setLevel(logging.INFO)
         LOGGER.propagate = False

@@ -7,6 +7,7 @@ database, so it reads the snapshot the last full request in this process left be
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections.abc import Callable
@@ -174,6 +175,8 @@ class Rule:
 class SiteState:
     overrides: dict[str, Any]
     rules: tuple[Rule, ...]
+    # A digest of the rows both were read from: the same exactly when they are.
+    digest: str = ""
 
 
 # Settings overrides and policy rules in one Core statement (the reader pages need both). Both are
@@ -195,7 +198,8 @@ def _read_state() -> SiteState:
         overrides = {name: json.loads(value) for kind, name, _, value in rows
                      if kind == 0 and name in EDITABLE_KEYS}
         rules = tuple(sorted(Rule(number, text) for kind, _, number, text in rows if kind == 1))
-        state = SiteState(overrides, rules)
+        digest = hashlib.sha256(json.dumps(sorted(rows, key=repr), default=str).encode()).hexdigest()
+        state = SiteState(overrides, rules, digest)
         _parsed.clear()  # the last rows only: they change only when an admin edits
         _parsed[rows] = state
     if _snapshot != state.overrides:

@@ -4,6 +4,7 @@ Flask for the ordinary request, and the view for everything else."""
 from __future__ import annotations
 
 import urllib.parse
+import uuid
 
 import pytest
 from flask import request_started
@@ -143,3 +144,16 @@ def test_a_broken_limit_store_does_not_stop_the_counter(make_app):
 
 def test_the_single_fields_are_the_forms_fields():
     assert set(FORM_FIELDS) == counter.SINGLE_FIELDS
+
+
+def test_sites_sharing_a_limit_store_count_apart(make_app):
+    """RATELIMIT_KEY_PREFIX keeps two sites on one Redis apart (as Flask-Limiter's own keys)."""
+    from live_services import redis_url
+
+    url = redis_url()
+    apps = [make_app(RATELIMIT_ENABLED=True, COUNTER_RATE_LIMIT="2 per hour", RATELIMIT_STORAGE_URI=url,
+                     RATELIMIT_KEY_PREFIX=f"site-{n}-{uuid.uuid4().hex}") for n in range(2)]
+    statuses = [[app.test_client().post("/comments/counter", data={"body": "x"},
+                                        headers=HTMX_FORM).status_code for _ in range(3)]
+                for app in apps]
+    assert statuses == [[200, 200, 429], [200, 200, 429]]

@@ -22,7 +22,7 @@ def show(slug: str):
     page = request.args.get("cpage", type=int)
     rules = settings.public_rules()
     # What the page depends on (None when it carries one-shot state): the ETag and the cache key.
-    state = cache.page_state(article, site, page, rules, comments_closed(article, site))
+    state = cache.page_state(article, page, comments_closed(article, site))
     if state and state.etag in request.if_none_match:
         response = make_response("", 304)
     else:

@@ -20,9 +20,9 @@ import re
 import secrets
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import sqlalchemy as sa
 from flask import Flask, current_app, render_template, request, session
@@ -31,12 +31,16 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
+from ... import settings
 from ...models import Article, Comment, CommentStatus
-from ...settings import EDITABLE, Rule, Settings
+from ...settings import EDITABLE
 from .cookies import AUTHOR_COOKIE, PENDING_COOKIE
 from .forms import form_stamp
 from .listing import approved_page
 from .text import MORE_SMILIES, PICKER_SMILIES
+
+if TYPE_CHECKING:
+    from ..articles.content import ArticleView
 
 TEMPLATE = "comments/_approved.html"
 # Templates whose source is part of every key: a deploy with a new look never serves old HTML.
@@ -293,29 +297,37 @@ class PageState:
     shared: bool
 
 
-def page_state(article: Article, site: Settings, page: int | None, rules: Sequence[Rule],
-               closed: bool) -> PageState | None:
+def page_state(article: ArticleView, page: int | None, closed: bool) -> PageState | None:
     """What this request's article page depends on; None if it must be rendered afresh."""
     # A reader's session holds the CSRF token; anything more (a flashed message, the prefill of a
     # Post/Redirect/Get, a login) is shown once or to one person: render afresh, no ETag.
     if not set(session.keys()) <= READER_SESSION_KEYS:
         return None
     app = current_app._get_current_object()
-    inputs = (_all_templates_salt(app), request.script_root, article.id, article.slug, article.title,
-              article.byline, article.body, article.copyright_notice, article.published_at.isoformat(),
-              article.comments_version, closed,
-              "newest" if page is None else max(page, 1),
-              tuple(_hashable(site[spec.key]) for spec in EDITABLE), tuple(rules))
+    # The settings and the policy rules: the rows they were read from (site_state().digest), and
+    # the config under them (the same for the app's life).
+    inputs = (_all_templates_salt(app), request.script_root, article, closed,
+              "newest" if page is None else max(page, 1), settings.site_state().digest,
+              _config_defaults(app))
     keys = app.extensions.setdefault(PAGE_EXTENSION + "_keys", LRUStore(app.config["PAGE_CACHE_SIZE"]))
     key = keys.get(inputs)
     if key is None:  # the digest of the same inputs is the same: made once per process
-        key = hashlib.sha256(json.dumps(inputs, default=str).encode()).hexdigest()
+        key = hashlib.sha256(json.dumps(inputs, default=repr).encode()).hexdigest()
         keys.set(inputs, key)
     cookies = [request.cookie(name) or "" for name in (PENDING_COOKIE, AUTHOR_COOKIE)]
     if "csrf_token" not in session:
         generate_csrf()  # the page carries this session's token: make sure the session has one
     etag = hashlib.sha256("\0".join([key, *cookies, str(session.get("csrf_token"))]).encode())
     return PageState(key, etag.hexdigest()[:32], shared=not any(cookies))
+
+
+def _config_defaults(app: Flask) -> tuple:
+    """The config values of every editable setting (what the site's overrides fall back to)."""
+    found = app.extensions.get(PAGE_EXTENSION + "_defaults")
+    if found is None:
+        found = tuple((spec.key, _hashable(app.config[spec.key])) for spec in EDITABLE)
+        app.extensions[PAGE_EXTENSION + "_defaults"] = found
+    return found
 
 
 def _hashable(value: Any) -> Any:

@@ -67,11 +67,14 @@ def hit_limit(app: Flask, address: str) -> LimitVerdict | None:
     if not app.config["RATELIMIT_ENABLED"]:
         return None
     items = _limit_items(settings.rate_limit(settings.snapshot(app.config), "COUNTER_RATE_LIMIT"))
+    # RATELIMIT_KEY_PREFIX keeps sites that share one Redis apart, as it does Flask-Limiter's keys.
+    prefix = app.config.get("RATELIMIT_KEY_PREFIX")
+    identifiers = (prefix, LIMIT_SCOPE, address) if prefix else (LIMIT_SCOPE, address)
     try:
         strategy = limiter.limiter
         for item in items:
-            if not strategy.hit(item, LIMIT_SCOPE, address):
-                return LimitVerdict(True, strategy.get_window_stats(item, LIMIT_SCOPE, address).reset_time)
+            if not strategy.hit(item, *identifiers):
+                return LimitVerdict(True, strategy.get_window_stats(item, *identifiers).reset_time)
     except Exception:  # noqa: BLE001  (any storage error: count nothing, as Flask-Limiter does)
         log.warning("counter limit: storage unavailable, not counting", exc_info=True)
         return None
