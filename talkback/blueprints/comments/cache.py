@@ -276,10 +276,12 @@ def _forget_touched_articles(db_session: Session) -> None:
 #
 # * A page with one-shot state or for a logged-in moderator (a session holding more than the CSRF
 #   token) is never cached and has no ETag.
-# * The ETag covers the key, the two cookies and the session's CSRF token, so a browser revalidates
-#   to 304 only when every part of what it would be sent is the same (a moderation decision bumps
-#   comments_version, which is in the key, and also covers the status of the reader's own comments,
-#   which are always on this article).
+# * The ETag covers the key, the two cookies and the session cookie as sent, so a browser
+#   revalidates to 304 only when every part of what it would be sent is the same (a moderation
+#   decision bumps comments_version, which is in the key, and also covers the status of the reader's
+#   own comments, which are always on this article). The session is not opened for it: a session
+#   that gains one-shot state or a login is sent back as another cookie, and only a session of the
+#   CSRF token alone was ever given an ETag.
 # * The HTML itself is shared between browsers only when neither cookie is present (a first
 #   visit, the common case); the CSRF token is then punched out of the stored copy and this
 #   request's token put back in. Kept in this process only (the key is read from the database on
@@ -292,17 +294,13 @@ READER_SESSION_KEYS = {"csrf_token"}
 @dataclass(frozen=True)
 class PageState:
     key: str
-    etag: str
+    etag: str | None
     # No per-browser content but the CSRF token: the HTML may be shared.
     shared: bool
 
 
-def page_state(article: ArticleView, page: int | None, closed: bool) -> PageState | None:
-    """What this request's article page depends on; None if it must be rendered afresh."""
-    # A reader's session holds the CSRF token; anything more (a flashed message, the prefill of a
-    # Post/Redirect/Get, a login) is shown once or to one person: render afresh, no ETag.
-    if not set(session.keys()) <= READER_SESSION_KEYS:
-        return None
+def page_state(article: ArticleView, page: int | None, closed: bool) -> PageState:
+    """What this request's article page depends on: its key, and this browser's ETag."""
     app = current_app._get_current_object()
     # The settings and the policy rules: the rows they were read from (site_state().digest), and
     # the config under them (the same for the app's life).
@@ -315,10 +313,19 @@ def page_state(article: ArticleView, page: int | None, closed: bool) -> PageStat
         key = hashlib.sha256(json.dumps(inputs, default=repr).encode()).hexdigest()
         keys.set(inputs, key)
     cookies = [request.cookie(name) or "" for name in (PENDING_COOKIE, AUTHOR_COOKIE)]
-    if "csrf_token" not in session:
-        generate_csrf()  # the page carries this session's token: make sure the session has one
-    etag = hashlib.sha256("\0".join([key, *cookies, str(session.get("csrf_token"))]).encode())
-    return PageState(key, etag.hexdigest()[:32], shared=not any(cookies))
+    sent_session = request.cookie(app.config["SESSION_COOKIE_NAME"])
+    # No ETag without a session cookie: this answer gives the browser one (the page carries a CSRF
+    # token), so its next request differs anyway.
+    etag = None if not sent_session else hashlib.sha256(
+        "\0".join([key, *cookies, sent_session]).encode()).hexdigest()[:32]
+    return PageState(key, etag, shared=not any(cookies))
+
+
+def reader_session_only() -> bool:
+    """Whether the session holds no more than a reader's CSRF token. Anything more (a flashed
+    message, the prefill of a Post/Redirect/Get, a login) is shown once or to one person: such a
+    page is rendered afresh and gets no ETag."""
+    return set(session.keys()) <= READER_SESSION_KEYS
 
 
 def _config_defaults(app: Flask) -> tuple:
