@@ -79,13 +79,15 @@ def cpu_count() -> int:
 
 
 class Server:
-    """A gunicorn master with CPU-count sync workers, bound to 127.0.0.1 on a free port."""
+    """A gunicorn master with the site's own settings (gunicorn.conf.py: gthread workers, 2 threads
+    each) but CPU-count workers, bound to 127.0.0.1 on a free port. Both servers use them."""
 
     def __init__(self, app_spec: str, env: dict[str, str], log: Path, pythonpath: str | None = None):
         self.port = free_port()
         self.base = f"http://{HOST}:{self.port}"
-        args = [sys.executable, "-m", "gunicorn", app_spec, "--bind", f"{HOST}:{self.port}",
-                "--workers", str(cpu_count()), "--log-level", "warning", "--chdir", str(ROOT)]
+        args = [sys.executable, "-m", "gunicorn", app_spec, "-c", str(ROOT / "gunicorn.conf.py"),
+                "--bind", f"{HOST}:{self.port}", "--workers", str(cpu_count()), "--log-level", "warning",
+                "--chdir", str(ROOT)]
         if pythonpath:
             args += ["--pythonpath", pythonpath]
         self.log = log.open("w")

@@ -48,8 +48,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(moderation_bp)
 
     from .blueprints import ops
+    from .blueprints.comments import counter
 
-    ops.init_app(app)  # /healthz, request log, ProxyFix
+    counter.init_app(app)  # the live counter's common case, in front of Flask
+    ops.init_app(app)  # /healthz, request log, ProxyFix (around everything above)
 
     from . import cli, startup
 

@@ -79,7 +79,7 @@ class LazySessionInterface(SecureCookieSessionInterface):
 
         def load() -> dict[str, Any]:
             # The Cookie header itself is parsed only now: the counter never needs it.
-            value = request.cookies.get(self.get_cookie_name(app))
+            value = request.cookie(self.get_cookie_name(app))
             if not value:
                 return {}
             serializer = self.get_signing_serializer(app)

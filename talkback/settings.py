@@ -7,15 +7,19 @@ database, so it reads the snapshot the last full request in this process left be
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, g
 from limits import parse_many
 
+from .database import DirectRead
 from .extensions import db
 from .models import PolicyRule, SettingChange, SiteSetting, utcnow
 
@@ -37,8 +41,13 @@ def check_rate_limit(value: Any) -> str | None:
     """A Flask-Limiter limit such as "5 per minute; 50 per day" (empty: no limit)."""
     if not value:
         return None
+    return _check_limit_text(str(value))
+
+
+@lru_cache(maxsize=64)  # the counter checks its limit on every request
+def _check_limit_text(value: str) -> str | None:
     try:
-        limits = parse_many(str(value))
+        limits = parse_many(value)
     except ValueError:
         return 'Write limits like "5 per minute; 50 per day", or leave it empty for no limit.'
     if any(limit.amount < 1 for limit in limits):
@@ -73,8 +82,8 @@ def rate_limit(settings: Settings, key: str) -> str:
     value = settings[key]
     if check_rate_limit(value) is None:
         return value or ""
-    current_app.logger.warning("ignoring invalid %s %r; using the default", key, value)
-    default = current_app.config[key]
+    logging.getLogger("talkback").warning("ignoring invalid %s %r; using the default", key, value)
+    default = settings.default(key)
     return default if check_rate_limit(default) is None else ""
 
 
@@ -126,13 +135,18 @@ _snapshot: dict[str, Any] = {}
 class Settings:
     """Overrides from the database over the app's config."""
 
-    def __init__(self, overrides: dict[str, Any]):
+    def __init__(self, overrides: dict[str, Any], config: dict[str, Any] | None = None):
         self._overrides = overrides
+        self._config = current_app.config if config is None else config
 
     def __getitem__(self, key: str) -> Any:
         if key in self._overrides:
             return self._overrides[key]
-        return current_app.config[key]
+        return self._config[key]
+
+    def default(self, key: str) -> Any:
+        """The app's config value, whatever the site overrides it with."""
+        return self._config[key]
 
     def get(self, key: str, default: Any = None) -> Any:
         try:
@@ -161,28 +175,31 @@ class Rule:
 class SiteState:
     overrides: dict[str, Any]
     rules: tuple[Rule, ...]
+    # A digest of the rows both were read from: the same exactly when they are.
+    digest: str = ""
 
 
 # Settings overrides and policy rules in one Core statement (the reader pages need both). Both are
 # read on every request, so an admin's change shows at once in every process; only the parsing is
 # kept, for as long as the rows read are the same.
-_STATE_STATEMENT = sa.union_all(
+_STATE_STATEMENT = DirectRead(sa.union_all(
     sa.select(sa.literal(0).label("kind"), SiteSetting.key.label("name"),
               sa.cast(sa.null(), sa.Integer).label("number"),
               sa.cast(SiteSetting.value, sa.Text).label("value")),
     sa.select(sa.literal(1), sa.cast(sa.null(), sa.String), PolicyRule.number, PolicyRule.text),
-)
+))
 _parsed: dict[tuple, SiteState] = {}
 
 
 def _read_state() -> SiteState:
-    rows = tuple(tuple(row) for row in db.session.execute(_STATE_STATEMENT))
+    rows = tuple(_STATE_STATEMENT.rows())
     state = _parsed.get(rows)
     if state is None:
         overrides = {name: json.loads(value) for kind, name, _, value in rows
                      if kind == 0 and name in EDITABLE_KEYS}
         rules = tuple(sorted(Rule(number, text) for kind, _, number, text in rows if kind == 1))
-        state = SiteState(overrides, rules)
+        digest = hashlib.sha256(json.dumps(sorted(rows, key=repr), default=str).encode()).hexdigest()
+        state = SiteState(overrides, rules, digest)
         _parsed.clear()  # the last rows only: they change only when an admin edits
         _parsed[rows] = state
     if _snapshot != state.overrides:
@@ -210,9 +227,10 @@ def public_rules() -> tuple[Rule, ...]:
     return site_state().rules
 
 
-def snapshot() -> Settings:
-    """Settings without a query, as the last full request in this process saw them."""
-    return Settings(dict(_snapshot))
+def snapshot(config: dict[str, Any] | None = None) -> Settings:
+    """Settings without a query, as the last full request in this process saw them (over `config`,
+    the app's config, outside an app context)."""
+    return Settings(dict(_snapshot), config)
 
 
 def load_snapshot() -> None:

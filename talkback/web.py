@@ -101,13 +101,13 @@ def _security_headers(response):
     """Each header unless the view set its own (one pass over the response's headers)."""
     headers = response.headers
     present = {name.lower() for name, _ in headers.items()}
-    for name, value in _security_header_values(current_app.config["HTTPS"]):
+    for name, value in security_header_values(current_app.config["HTTPS"]):
         if name.lower() not in present:
             headers.add(name, value)
     return response
 
 
-def _security_header_values(https: bool) -> tuple[tuple[str, str], ...]:
+def security_header_values(https: bool) -> tuple[tuple[str, str], ...]:
     return SECURITY_HEADERS + (HSTS if https else ())
 
 

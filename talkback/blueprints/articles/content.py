@@ -12,6 +12,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import current_app
 
+from ...database import DirectRead
 from ...extensions import db
 from ...models import Article, Comment, CommentStatus, PolicyRule
 from ...settings import Settings, public_rules
@@ -134,9 +135,10 @@ class ArticleView:
 
 
 _ARTICLE_VIEW_COLUMNS = [Article.__table__.c[name] for name in ArticleView.__dataclass_fields__]
-_ARTICLE_VIEW_BY_SLUG = sa.select(*_ARTICLE_VIEW_COLUMNS).where(Article.slug == sa.bindparam("slug"))
+_ARTICLE_VIEW_BY_SLUG = DirectRead(
+    sa.select(*_ARTICLE_VIEW_COLUMNS).where(Article.slug == sa.bindparam("slug")))
 
 
 def article_view(slug: str) -> ArticleView | None:
-    row = db.session.execute(_ARTICLE_VIEW_BY_SLUG, {"slug": slug}).first()
-    return ArticleView(*row) if row is not None else None
+    rows = _ARTICLE_VIEW_BY_SLUG.rows(slug=slug)
+    return ArticleView(*rows[0]) if rows else None

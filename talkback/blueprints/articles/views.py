@@ -21,11 +21,13 @@ def show(slug: str):
     site = settings.current()
     page = request.args.get("cpage", type=int)
     rules = settings.public_rules()
-    # What the page depends on (None when it carries one-shot state): the ETag and the cache key.
-    state = cache.page_state(article, site, page, rules, comments_closed(article, site))
-    if state and state.etag in request.if_none_match:
+    # What the page depends on: the cache key, and this browser's ETag. None once the session turns
+    # out to carry one-shot state.
+    state = cache.page_state(article, page, comments_closed(article, site))
+    if state.etag and state.etag in request.if_none_match:
         response = make_response("", 304)
     else:
+        state = state if cache.reader_session_only() else None
         html = cache.cached_page(state) if state else None
         if html is None:
             form = comment_form(site)
@@ -38,7 +40,7 @@ def show(slug: str):
             if state:
                 cache.store_page(state, html, form)
         response = make_response(html)
-    if state:
+    if state and state.etag:
         response.set_etag(state.etag)
     # The page carries a per-session CSRF token: browsers may keep it, but must revalidate.
     response.headers["Cache-Control"] = "private, no-cache"

@@ -20,9 +20,9 @@ import re
 import secrets
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import sqlalchemy as sa
 from flask import Flask, current_app, render_template, request, session
@@ -31,12 +31,16 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
+from ... import settings
 from ...models import Article, Comment, CommentStatus
-from ...settings import EDITABLE, Rule, Settings
+from ...settings import EDITABLE
 from .cookies import AUTHOR_COOKIE, PENDING_COOKIE
 from .forms import form_stamp
 from .listing import approved_page
 from .text import MORE_SMILIES, PICKER_SMILIES
+
+if TYPE_CHECKING:
+    from ..articles.content import ArticleView
 
 TEMPLATE = "comments/_approved.html"
 # Templates whose source is part of every key: a deploy with a new look never serves old HTML.
@@ -272,10 +276,12 @@ def _forget_touched_articles(db_session: Session) -> None:
 #
 # * A page with one-shot state or for a logged-in moderator (a session holding more than the CSRF
 #   token) is never cached and has no ETag.
-# * The ETag covers the key, the two cookies and the session's CSRF token, so a browser revalidates
-#   to 304 only when every part of what it would be sent is the same (a moderation decision bumps
-#   comments_version, which is in the key, and also covers the status of the reader's own comments,
-#   which are always on this article).
+# * The ETag covers the key, the two cookies and the session cookie as sent, so a browser
+#   revalidates to 304 only when every part of what it would be sent is the same (a moderation
+#   decision bumps comments_version, which is in the key, and also covers the status of the reader's
+#   own comments, which are always on this article). The session is not opened for it: a session
+#   that gains one-shot state or a login is sent back as another cookie, and only a session of the
+#   CSRF token alone was ever given an ETag.
 # * The HTML itself is shared between browsers only when neither cookie is present (a first
 #   visit, the common case); the CSRF token is then punched out of the stored copy and this
 #   request's token put back in. Kept in this process only (the key is read from the database on
@@ -288,30 +294,52 @@ READER_SESSION_KEYS = {"csrf_token"}
 @dataclass(frozen=True)
 class PageState:
     key: str
-    etag: str
+    etag: str | None
     # No per-browser content but the CSRF token: the HTML may be shared.
     shared: bool
 
 
-def page_state(article: Article, site: Settings, page: int | None, rules: Sequence[Rule],
-               closed: bool) -> PageState | None:
-    """What this request's article page depends on; None if it must be rendered afresh."""
-    # A reader's session holds the CSRF token; anything more (a flashed message, the prefill of a
-    # Post/Redirect/Get, a login) is shown once or to one person: render afresh, no ETag.
-    if not set(session.keys()) <= READER_SESSION_KEYS:
-        return None
+def page_state(article: ArticleView, page: int | None, closed: bool) -> PageState:
+    """What this request's article page depends on: its key, and this browser's ETag."""
     app = current_app._get_current_object()
-    parts = [
-        _all_templates_salt(app), request.script_root, article.id, article.slug, article.title,
-        article.byline, article.body, article.copyright_notice, article.published_at.isoformat(),
-        article.comments_version, closed, "newest" if page is None else max(page, 1),
-        [site[spec.key] for spec in EDITABLE], [(rule.number, rule.text) for rule in rules],
-    ]
-    key = hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
-    cookies = [request.cookies.get(name, "") for name in (PENDING_COOKIE, AUTHOR_COOKIE)]
-    generate_csrf()  # the page carries this session's token: make sure the session has one
-    etag = hashlib.sha256("\0".join([key, *cookies, str(session.get("csrf_token"))]).encode())
-    return PageState(key, etag.hexdigest()[:32], shared=not any(cookies))
+    # The settings and the policy rules: the rows they were read from (site_state().digest), and
+    # the config under them (the same for the app's life).
+    inputs = (_all_templates_salt(app), request.script_root, article, closed,
+              "newest" if page is None else max(page, 1), settings.site_state().digest,
+              _config_defaults(app))
+    keys = app.extensions.setdefault(PAGE_EXTENSION + "_keys", LRUStore(app.config["PAGE_CACHE_SIZE"]))
+    key = keys.get(inputs)
+    if key is None:  # the digest of the same inputs is the same: made once per process
+        key = hashlib.sha256(json.dumps(inputs, default=repr).encode()).hexdigest()
+        keys.set(inputs, key)
+    cookies = [request.cookie(name) or "" for name in (PENDING_COOKIE, AUTHOR_COOKIE)]
+    sent_session = request.cookie(app.config["SESSION_COOKIE_NAME"])
+    # No ETag without a session cookie: this answer gives the browser one (the page carries a CSRF
+    # token), so its next request differs anyway.
+    etag = None if not sent_session else hashlib.sha256(
+        "\0".join([key, *cookies, sent_session]).encode()).hexdigest()[:32]
+    return PageState(key, etag, shared=not any(cookies))
+
+
+def reader_session_only() -> bool:
+    """Whether the session holds no more than a reader's CSRF token. Anything more (a flashed
+    message, the prefill of a Post/Redirect/Get, a login) is shown once or to one person: such a
+    page is rendered afresh and gets no ETag."""
+    return set(session.keys()) <= READER_SESSION_KEYS
+
+
+def _config_defaults(app: Flask) -> tuple:
+    """The config values of every editable setting (what the site's overrides fall back to)."""
+    found = app.extensions.get(PAGE_EXTENSION + "_defaults")
+    if found is None:
+        found = tuple((spec.key, _hashable(app.config[spec.key])) for spec in EDITABLE)
+        app.extensions[PAGE_EXTENSION + "_defaults"] = found
+    return found
+
+
+def _hashable(value: Any) -> Any:
+    """A setting's value as a dictionary key (lists of words become tuples)."""
+    return tuple(value) if isinstance(value, list) else value
 
 
 # How each per-render value of a blank comment form is made afresh for a cached page, without
@@ -319,17 +347,18 @@ def page_state(article: Article, site: Settings, page: int | None, rules: Sequen
 FRESH_VALUES: dict[str, Callable[[], str]] = {"csrf_token": generate_csrf, "rendered_at": form_stamp}
 
 
-def cached_page(state: PageState) -> str | None:
-    """The stored page with this request's values in its holes: the CSRF token and the form's
-    other per-render hidden values (the stamp of when it was rendered)."""
+def cached_page(state: PageState) -> bytes | None:
+    """The stored page, encoded, with this request's values in its holes: the CSRF token and the
+    form's other per-render hidden values (the stamp of when it was rendered)."""
     if not state.shared:
         return None
     parts = _page_store().get(state.key)
     if parts is None:
         return None
-    fresh = {name: make() for name, make in FRESH_VALUES.items()}
-    # Stored split at its holes (text, name, text, name, …, text): one join, no search of the page.
-    return "".join(fresh[part] if i % 2 else part for i, part in enumerate(parts))
+    fresh = {name: make().encode() for name, make in FRESH_VALUES.items()}
+    # Stored split at its holes (bytes, name, bytes, name, …, bytes): one join, no search of the
+    # page, and no encoding of its ~60 KB on every request.
+    return b"".join(fresh[part] if i % 2 else part for i, part in enumerate(parts))
 
 
 def store_page(state: PageState, html: str, form: FlaskForm) -> None:
@@ -347,7 +376,8 @@ def store_page(state: PageState, html: str, form: FlaskForm) -> None:
     holes = re.compile("(" + "|".join(re.escape(_placeholder(name)) for name in values) + ")")
     names = {_placeholder(name): name for name in values}
     parts = holes.split(html)
-    _page_store().set(state.key, tuple(names[part] if i % 2 else part for i, part in enumerate(parts)))
+    _page_store().set(state.key,
+                      tuple(names[part] if i % 2 else part.encode() for i, part in enumerate(parts)))
 
 
 def _per_render_values(form: FlaskForm) -> dict[str, str]:

@@ -19,7 +19,7 @@ def _serializer(salt: str) -> URLSafeSerializer:
 
 
 def _load(name: str, salt: str):
-    raw = request.cookies.get(name)
+    raw = request.cookie(name)
     if not raw:
         return None
     try:

@@ -29,9 +29,24 @@ def _stamps() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_STAMP_SALT)
 
 
+# The stamp of the current tenth of a second, per secret key: every form rendered in the same tenth
+# gets the same stamp (it says when, not to whom), so a busy page signs ten a second, not one per view.
+_recent: dict[str, tuple[float, str]] = {}
+
+
 def form_stamp(now: float | None = None) -> str:
-    """A signed record of when a form was rendered (`now`: seconds since the epoch)."""
-    return _stamps().dumps(round(time.time() if now is None else now, 3))
+    """A signed record of when a form was rendered (`now`: seconds since the epoch), to the tenth of
+    a second, rounded down (a form never looks older than it is by more than that)."""
+    if now is not None:
+        return _stamps().dumps(round(now, 3))
+    tenth = int(time.time() * 10) / 10
+    key = current_app.config["SECRET_KEY"]
+    made = _recent.get(key)
+    if made is None or made[0] != tenth:
+        if len(_recent) > 8:
+            _recent.clear()  # secret keys come and go only in tests
+        made = _recent[key] = (tenth, _stamps().dumps(tenth))
+    return made[1]
 
 
 def stamp_age(stamp: str | None, now: float | None = None) -> float | None:

@@ -14,7 +14,7 @@ from ...extensions import client_ip, csrf, limiter
 from ...models import CommentStatus
 from ..articles.content import article_by_slug, article_view, policy_context
 from ..htmx import is_htmx, redirect_to
-from . import bp, cookies
+from . import bp, cookies, counter
 from .fields import count_body
 from .posting import submit_comment
 from .screening import Submission
@@ -33,7 +33,6 @@ REPEATED_FIELD_MESSAGE = ("The form arrived with the field “{}” sent more th
 POSTING_LIMIT_MESSAGE = ("You have posted too many comments from this address for now. Please wait "
                          "a while and send it again; everything you typed is still here.")
 COUNTER_LIMIT_MESSAGE = "The counter is paused for a moment (too many requests); your text is kept."
-COUNTER_TEMPLATE = "comments/_counter.html"
 
 
 def _reject_repeated_fields() -> None:
@@ -63,19 +62,12 @@ def _posting_limit_reached(limit: RequestLimit):
     return response
 
 
-def _counter_html(**context) -> str:
-    """The counter fragment: the same template the form includes on the page's first render, rendered
-    without Flask's context processors (they would load the login from the session, which the
-    counter never needs). The template uses nothing but `count` and `paused`."""
-    return current_app.jinja_env.get_template(COUNTER_TEMPLATE).render(**context)
-
-
-def _counter_limit_reached(limit: RequestLimit):
+def _counter_limit_reached(verdict: counter.LimitVerdict):
     """Over the counter's limit: the counter says so, in its own live region (429)."""
-    response = make_response(_counter_html(paused=COUNTER_LIMIT_MESSAGE), 429)
+    response = make_response(counter.fragment(current_app, paused=COUNTER_LIMIT_MESSAGE), 429)
     response.headers["HX-Retarget"] = "#comment-counter"
     response.headers["HX-Reswap"] = "innerHTML"
-    response.headers["Retry-After"] = str(_retry_after(limit))
+    response.headers["Retry-After"] = str(verdict.retry_after())
     return response
 
 
@@ -148,21 +140,19 @@ def create(slug: str):
 # Exempt from CSRF: the counter is a pure function of the posted text and the site's limit; it
 # changes no state, reads no session and touches no database, so a forged request can learn or do
 # nothing (a cross-site page cannot read the answer). It stays a POST because the body can be ~6 KB
-# form-encoded, and stays under its per-IP rate limit. Not checking the token also means the
-# session cookie is never opened (see web.LazySessionInterface): that was half its cost.
+# form-encoded, and stays under its per-IP rate limit (counted in counter.py, not by a decorator:
+# counter.CounterMiddleware answers most counter requests before they reach this view).
 @csrf.exempt
-@bp.post("/comments/counter")
-@limiter.limit(lambda: settings.rate_limit(settings.snapshot(), "COUNTER_RATE_LIMIT"),
-               error_message=COUNTER_LIMIT_MESSAGE, on_breach=_counter_limit_reached)
-def counter():
+@bp.post("/comments/counter", endpoint="counter")
+def counter_view():
     """The live counter: text in, counter text out. Touches no database (settings snapshot)."""
+    verdict = counter.limit_verdict(current_app, request.environ, client_ip())
+    if verdict is not None and verdict.reached:
+        return _counter_limit_reached(verdict)
     _reject_repeated_fields()
     count = count_body(request.form.get("body", ""), settings.snapshot()["COMMENT_MAX_LENGTH"])
-    response = make_response(_counter_html(count=count))
-    # The page's script sets aria-invalid on the textarea from this.
-    response.headers["HX-Trigger"] = '{"talkback:counted": {"tooLong": %s}}' % (
-        "true" if count.too_long else "false"
-    )
+    response = make_response(counter.fragment(current_app, count))
+    response.headers["HX-Trigger"] = counter.hx_trigger(count)
     return response
 
 
