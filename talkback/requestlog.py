@@ -28,6 +28,7 @@ from flask.logging import default_handler
 LOGGER = logging.getLogger("talkback.request")
 ENVIRON_KEY = "talkback.request_id"
 HEADER = "X-Request-ID"
+_HEADER_LOWER = HEADER.lower()
 # What we accept from a proxy's X-Request-ID: short, printable, nothing that could forge a log line.
 _VALID_ID = re.compile(r"[A-Za-z0-9._:@/+=-]{1,128}")
 # One encoder for every line: json.dumps with any option builds a new encoder per call.
@@ -76,11 +77,16 @@ class RequestLogMiddleware:
         seen: dict[str, Any] = {}
 
         def _start_response(status: str, headers: list[tuple[str, str]], exc_info=None):
-            headers = [(k, v) for k, v in headers if k.lower() != HEADER.lower()]
-            headers.append((HEADER, request_id))
-            seen["status"] = int(status.split(" ", 1)[0])
-            seen["bytes"] = next((int(v) for k, v in headers if k.lower() == "content-length"), None)
-            return start_response(status, headers, exc_info)
+            kept = []  # one pass: any X-Request-ID of the app's is replaced; the length noted
+            for name, value in headers:
+                lowered = name.lower()
+                if lowered == "content-length":
+                    seen["bytes"] = int(value)
+                if lowered != _HEADER_LOWER:
+                    kept.append((name, value))
+            kept.append((HEADER, request_id))
+            seen["status"] = int(status[:3])
+            return start_response(status, kept, exc_info)
 
         try:
             return self.wsgi_app(environ, _start_response)

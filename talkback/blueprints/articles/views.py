@@ -19,7 +19,8 @@ def index():
 def show(slug: str):
     article = article_view(slug) or abort(404)
     site = settings.current()
-    page = request.args.get("cpage", type=int)
+    # (Not asked without a query string: a missing key costs MultiDict.get an exception.)
+    page = request.args.get("cpage", type=int) if request.query_string else None
     rules = settings.public_rules()
     # What the page depends on: the cache key, and this browser's ETag. None once the session turns
     # out to carry one-shot state.
