@@ -475,3 +475,21 @@ def test_excerpt_is_bounded(text, length):
     result = excerpt(text, length)
     assert count_characters(result) <= length
     assert "\n" not in result
+
+
+def test_the_counting_shortcut_agrees_with_grapheme_clusters_over_every_code_point():
+    """Text with no code point that can join a neighbour is counted by its length; every code
+    point, in runs of neighbours and mixed at random, counts as the full segmentation says."""
+    import random
+    import sys
+
+    from talkback.blueprints.comments.text import _GRAPHEME, _graphemes
+
+    points = [chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF]
+    for start in range(0, len(points), 512):
+        chunk = "".join(points[start:start + 512])
+        assert _graphemes(chunk) == len(_GRAPHEME.findall(chunk)), hex(ord(chunk[0]))
+    rng = random.Random(6)
+    for _ in range(2000):
+        text = "".join(rng.choice(points) for _ in range(rng.randint(1, 12)))
+        assert _graphemes(text) == len(_GRAPHEME.findall(text)), [hex(ord(c)) for c in text]
