@@ -8,7 +8,7 @@ Every value can be changed from the environment without editing this file (docs/
     GUNICORN_TIMEOUT     seconds before a stuck worker is restarted            default 30
     GUNICORN_KEEPALIVE   seconds an idle keep-alive connection stays open      default 5
                          (behind a load balancer: longer than the balancer's idle timeout)
-    GUNICORN_MAX_REQUESTS  requests before a worker is replaced  default 50000 (0: never)
+    GUNICORN_MAX_REQUESTS  requests before a worker is replaced  default 0 (never)
     GUNICORN_LOGLEVEL    gunicorn's own log level        default info
 
 The app writes one JSON line per request to stderr itself (talkback/requestlog.py), so gunicorn's
@@ -34,10 +34,12 @@ threads = _int("GUNICORN_THREADS", 2)
 timeout = _int("GUNICORN_TIMEOUT", 30)
 graceful_timeout = 30
 keepalive = _int("GUNICORN_KEEPALIVE", 5)
-# Recycle workers now and then, so a slow leak never grows without bound; jitter keeps them from
-# all restarting at once. Rarely: a new worker imports the app and starts with cold caches (about
-# a second of CPU), which every 2,000 requests cost a busy site a third of its throughput.
-max_requests = _int("GUNICORN_MAX_REQUESTS", 50_000)
+# Workers are not recycled unless asked (GUNICORN_MAX_REQUESTS=n: after about n requests, with
+# jitter so they do not all restart at once). A new worker imports the app and starts with cold
+# caches, a second or two of CPU during which the other workers carry the load: every 2,000
+# requests that cost a busy site a third of its throughput. bench/run.py checks that a worker's
+# memory does not grow from one run to the next; recycle only to contain a leak you suspect.
+max_requests = _int("GUNICORN_MAX_REQUESTS", 0)
 max_requests_jitter = max_requests // 10
 
 accesslog = None  # the app logs each request itself, with its request id
