@@ -31,6 +31,7 @@ from ... import settings
 from ...extensions import limiter
 from ...web_request import parse_form
 from .fields import count_body
+from .forms import FORM_FIELDS
 from .text import Count
 
 ENDPOINT = "comments.counter"
@@ -38,10 +39,8 @@ TEMPLATE = "comments/_counter.html"
 LIMIT_SCOPE = "talkback-counter"
 VERDICT_KEY = "talkback.counter_limit"  # the WSGI environ key the verdict travels under
 FORM_MIMETYPE = "application/x-www-form-urlencoded"
-# Fields a browser sends once; a request with one repeated goes to the view (400). Kept in step
-# with views.FORM_FIELDS by a test.
-SINGLE_FIELDS = frozenset(("author_name", "author_email", "author_website", "body", "url", "rendered_at",
-                           "remember", "csrf_token", "smiley"))
+# Fields a browser sends once; a request with one repeated goes to the view (400).
+SINGLE_FIELDS = frozenset(FORM_FIELDS)
 _FRAGMENTS_KEPT = 4096  # distinct counter texts kept rendered (a few per character of the limit)
 
 log = logging.getLogger("talkback")

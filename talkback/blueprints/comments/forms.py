@@ -20,6 +20,9 @@ from wtforms.validators import ValidationError
 
 from . import fields
 
+AUTHOR_FIELDS = ("author_name", "author_email", "author_website")
+# A browser sends each of these once; a request with one repeated is not from our form.
+FORM_FIELDS = (*AUTHOR_FIELDS, "body", "url", "rendered_at", "remember", "csrf_token", "smiley")
 REMEMBER_LABEL = "Save my name, email, and website in this browser for the next time I comment."
 HONEYPOT_LABEL = "Leave this field empty"
 _STAMP_SALT = "comment-form-rendered"

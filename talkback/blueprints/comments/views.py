@@ -16,6 +16,7 @@ from ..articles.content import article_by_slug, article_view, policy_context
 from ..htmx import is_htmx, redirect_to
 from . import bp, cookies, counter
 from .fields import count_body
+from .forms import AUTHOR_FIELDS, FORM_FIELDS
 from .posting import submit_comment
 from .screening import Submission
 from .section import PREFILL_KEY, blank_again, comment_form, section_context
@@ -25,9 +26,6 @@ SMILEY_CODES = frozenset(s.code for s in SMILIES)
 
 AWAITING_MODERATION = "Thank you — your comment is awaiting moderation."
 PUBLISHED = "Thank you — your comment is published."
-AUTHOR_FIELDS = ("author_name", "author_email", "author_website")
-# A browser sends each of these once; a request with one repeated is not from our form.
-FORM_FIELDS = (*AUTHOR_FIELDS, "body", "url", "rendered_at", "remember", "csrf_token", "smiley")
 REPEATED_FIELD_MESSAGE = ("The form arrived with the field “{}” sent more than once, so we could not "
                           "tell which to keep. Please reload the page and send it again.")
 POSTING_LIMIT_MESSAGE = ("You have posted too many comments from this address for now. Please wait "
