@@ -48,6 +48,10 @@ COUNTER_RATE_LIMIT = "120 per minute"
 # The counter's ordinary requests are answered in front of Flask (comments/counter.py), with the
 # same bytes as its Flask view. False sends every one through the view (the tests compare the two).
 COUNTER_FAST_PATH = True
+# A first visit to an article (no cookie of ours) whose page is already rendered and kept is
+# answered in front of Flask (articles/first_visit.py), with the same bytes as the view. False
+# sends every one through the view (the tests compare the two).
+ARTICLE_FAST_PATH = True
 # A form sent sooner than this after it was rendered (signed stamp in the form) is stored as spam.
 # A form with a missing or forged stamp, or with the hidden honeypot field filled in, is spam too.
 COMMENT_MIN_FILL_SECONDS = 3

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, abort, current_app, g, request, url_for
 from flask_limiter import RateLimitExceeded
-from flask_wtf.csrf import CSRFError, generate_csrf
+from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -17,6 +17,7 @@ from .blueprints.comments.text import excerpt, render_body
 from .blueprints.htmx import is_htmx, render_page_or_fragment
 from .extensions import db, login_manager
 from .models import Moderator
+from .sessions import csrf_token
 from .web_request import NOT_UTF8_MESSAGE
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -85,7 +86,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["isodate"] = lambda value: value.isoformat()
     app.jinja_env.filters["comment_html"] = _comment_html
     app.jinja_env.filters["excerpt"] = excerpt
-    app.jinja_env.globals["csrf_token"] = generate_csrf
+    app.jinja_env.globals["csrf_token"] = csrf_token
     app.jinja_env.globals["is_htmx"] = is_htmx
     app.jinja_env.globals["htmx_config"] = json.dumps(HTMX_CONFIG, separators=(",", ":"))
     app.jinja_env.trim_blocks = True

@@ -90,7 +90,9 @@ def test_article_page_runs_the_same_queries_at_any_number_of_comments(make_app, 
     # Cached, the count and the page of comments are skipped.
     assert len(cases[f"{url}, first visit, cached"][0]) < len(cases[f"{url}, first visit, uncached"][0])
     # ... leaving two reads: the article row, and the settings with the policy rules (one UNION ALL);
-    # on SQLite only if the database changed since they were last read (PRAGMA data_version).
+    # on SQLite only if the database changed since they were last read (PRAGMA data_version). A page
+    # not kept yet is looked for in front of Flask (articles/first_visit.py), then rendered by the
+    # view, which reads the same two rows again (on SQLite, from what the first look kept).
     for n in SIZES:
         for case, changed in ((f"{url}, first visit, uncached", True),
                               (f"{url}, first visit, cached", False)):
@@ -100,9 +102,11 @@ def test_article_page_runs_the_same_queries_at_any_number_of_comments(make_app, 
             if TEST_DATABASE_URL:
                 assert not probes
             else:
-                assert len(probes) == 2, explain({n: statements})
+                assert len(probes) == (4 if changed else 2), explain({n: statements})
             if changed or TEST_DATABASE_URL:
                 assert "FROM article" in selects[0] and "UNION ALL" in selects[1], explain({n: selects})
+            if changed and not TEST_DATABASE_URL:
+                assert not any("FROM article" in s or "UNION ALL" in s for s in selects[2:]), explain({n: selects})
             if not changed:
                 assert len(selects) == (2 if TEST_DATABASE_URL else 0), explain({n: selects})
 

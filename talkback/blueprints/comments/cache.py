@@ -27,12 +27,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 import sqlalchemy as sa
 from flask import Flask, current_app, render_template, request, session
 from flask_wtf import FlaskForm
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from ... import settings
 from ...models import Article, Comment, CommentStatus
+from ...sessions import csrf_token
 from ...settings import EDITABLE
 from .cookies import AUTHOR_COOKIE, PENDING_COOKIE
 from .forms import form_stamp
@@ -302,16 +302,7 @@ class PageState:
 def page_state(article: ArticleView, page: int | None, closed: bool) -> PageState:
     """What this request's article page depends on: its key, and this browser's ETag."""
     app = current_app._get_current_object()
-    # The settings and the policy rules: the rows they were read from (site_state().digest), and
-    # the config under them (the same for the app's life).
-    inputs = (_all_templates_salt(app), request.script_root, article, closed,
-              "newest" if page is None else max(page, 1), settings.site_state().digest,
-              _config_defaults(app))
-    keys = app.extensions.setdefault(PAGE_EXTENSION + "_keys", LRUStore(app.config["PAGE_CACHE_SIZE"]))
-    key = keys.get(inputs)
-    if key is None:  # the digest of the same inputs is the same: made once per process
-        key = hashlib.sha256(json.dumps(inputs, default=repr).encode()).hexdigest()
-        keys.set(inputs, key)
+    key = page_key(app, request.script_root, article, page, closed)
     cookies = [request.cookie(name) or "" for name in (PENDING_COOKIE, AUTHOR_COOKIE)]
     sent_session = request.cookie(app.config["SESSION_COOKIE_NAME"])
     # No ETag without a session cookie: this answer gives the browser one (the page carries a CSRF
@@ -319,6 +310,21 @@ def page_state(article: ArticleView, page: int | None, closed: bool) -> PageStat
     etag = None if not sent_session else hashlib.sha256(
         "\0".join([key, *cookies, sent_session]).encode()).hexdigest()[:32]
     return PageState(key, etag, shared=not any(cookies))
+
+
+def page_key(app: Flask, script_root: str, article: ArticleView, page: int | None, closed: bool) -> str:
+    """The key of an article page as any browser without cookies of ours would be sent it."""
+    # The settings and the policy rules: the rows they were read from (site_state().digest), and
+    # the config under them (the same for the app's life).
+    inputs = (_all_templates_salt(app), script_root, article, closed,
+              "newest" if page is None else max(page, 1), settings.site_state().digest,
+              _config_defaults(app))
+    keys = app.extensions.setdefault(PAGE_EXTENSION + "_keys", LRUStore(app.config["PAGE_CACHE_SIZE"]))
+    key = keys.get(inputs)
+    if key is None:  # the digest of the same inputs is the same: made once per process
+        key = hashlib.sha256(json.dumps(inputs, default=repr).encode()).hexdigest()
+        keys.set(inputs, key)
+    return key
 
 
 def reader_session_only() -> bool:
@@ -344,7 +350,7 @@ def _hashable(value: Any) -> Any:
 
 # How each per-render value of a blank comment form is made afresh for a cached page, without
 # building the form. A page whose form has any other hidden field is not cached (store_page).
-FRESH_VALUES: dict[str, Callable[[], str]] = {"csrf_token": generate_csrf, "rendered_at": form_stamp}
+FRESH_VALUES: dict[str, Callable[[], str]] = {"csrf_token": csrf_token, "rendered_at": form_stamp}
 
 
 def cached_page(state: PageState) -> bytes | None:
@@ -352,12 +358,20 @@ def cached_page(state: PageState) -> bytes | None:
     form's other per-render hidden values (the stamp of when it was rendered)."""
     if not state.shared:
         return None
-    parts = _page_store().get(state.key)
+    parts = stored_page(current_app._get_current_object(), state.key)
     if parts is None:
         return None
-    fresh = {name: make().encode() for name, make in FRESH_VALUES.items()}
-    # Stored split at its holes (bytes, name, bytes, name, …, bytes): one join, no search of the
-    # page, and no encoding of its ~60 KB on every request.
+    return fill_page(parts, {name: make().encode() for name, make in FRESH_VALUES.items()})
+
+
+def stored_page(app: Flask, key: str) -> tuple | None:
+    """The page stored under `key`, split at its holes: (bytes, name, bytes, name, …, bytes)."""
+    return _page_store(app).get(key)
+
+
+def fill_page(parts: tuple, fresh: dict[str, bytes]) -> bytes:
+    """The page with a value in each hole: one join, no search of the page, and no encoding of its
+    ~60 KB on every request."""
     return b"".join(fresh[part] if i % 2 else part for i, part in enumerate(parts))
 
 
@@ -376,7 +390,7 @@ def store_page(state: PageState, html: str, form: FlaskForm) -> None:
     holes = re.compile("(" + "|".join(re.escape(_placeholder(name)) for name in values) + ")")
     names = {_placeholder(name): name for name in values}
     parts = holes.split(html)
-    _page_store().set(state.key,
+    _page_store(current_app._get_current_object()).set(state.key,
                       tuple(names[part] if i % 2 else part.encode() for i, part in enumerate(parts)))
 
 
@@ -391,8 +405,7 @@ def _per_render_values(form: FlaskForm) -> dict[str, str]:
     return dict(sorted(values.items()))
 
 
-def _page_store() -> LRUStore:
-    app = current_app._get_current_object()
+def _page_store(app: Flask) -> LRUStore:
     if PAGE_EXTENSION not in app.extensions:
         app.extensions[PAGE_EXTENSION] = (LRUStore(app.config["PAGE_CACHE_SIZE"]),
                                           "per-render-" + secrets.token_hex(16))
@@ -400,8 +413,9 @@ def _page_store() -> LRUStore:
 
 
 def _placeholder(name: str) -> str:
-    _page_store()
-    return f"{current_app.extensions[PAGE_EXTENSION][1]}-{name}"
+    app = current_app._get_current_object()
+    _page_store(app)
+    return f"{app.extensions[PAGE_EXTENSION][1]}-{name}"
 
 
 def _all_templates_salt(app: Flask) -> str:
