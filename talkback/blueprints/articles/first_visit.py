@@ -9,10 +9,10 @@ does, so `FirstVisitMiddleware`, in front of the Flask app, answers such a reque
 page is kept, with the status, headers and bytes the view would send (tests compare the two).
 
 Anything else goes on to the view: a cookie of ours (session, pending comments, remembered author,
-a moderator's remember-me), a query string, a method other than GET, an htmx request, a slug that
-names no article, a page not kept yet (the view renders and keeps it). `ARTICLE_FAST_PATH = False`
-turns the middleware off; so does a default or application-wide Flask-Limiter limit, which only
-the Flask side would count.
+a moderator's remember-me), a query string other than `cpage=<digits>`, a method other than GET,
+an htmx request, a slug that names no article, a page not kept yet (the view renders and keeps
+it). `ARTICLE_FAST_PATH = False` turns the middleware off; so does a default or application-wide
+Flask-Limiter limit, which only the Flask side would count.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from .content import article_view
 ENDPOINT = "articles.show"
 # Slugs as the site makes them (and any of URL-safe characters); anything else goes to the view.
 _SLUG = re.compile(r"[A-Za-z0-9._~-]+")
+_PAGE_QUERY = re.compile(r"cpage=([0-9]{1,9})")  # an older page of comments, as its links ask
 # The view's own header (see articles.views.show): the page carries a per-session CSRF token.
 CACHE_CONTROL = "private, no-cache"
 _HOLES = ("csrf_token", "rendered_at")  # what the kept page leaves out (comments.cache.FRESH_VALUES)
@@ -62,15 +63,16 @@ class FirstVisitMiddleware:
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if (environ.get("REQUEST_METHOD") != "GET" or not path.startswith(self.prefix)
-                or environ.get("QUERY_STRING") or environ.get("HTTP_HX_REQUEST")
-                or not self._first_visit(environ)):
+                or environ.get("HTTP_HX_REQUEST") or not self._first_visit(environ)):
             return self.wsgi_app(environ, start_response)
         slug = path[len(self.prefix):]
         script_root = environ.get("SCRIPT_NAME", "")
-        if not _SLUG.fullmatch(slug) or not script_root.isascii():
+        query = environ.get("QUERY_STRING")
+        page = _PAGE_QUERY.fullmatch(query) if query else None
+        if not _SLUG.fullmatch(slug) or not script_root.isascii() or (query and page is None):
             return self.wsgi_app(environ, start_response)
         with self.app.app_context():
-            answer = self._answer(slug, script_root.rstrip("/"))
+            answer = self._answer(slug, script_root.rstrip("/"), int(page[1]) if page else None)
         if answer is None:
             return self.wsgi_app(environ, start_response)
         body, cookie = answer
@@ -89,13 +91,13 @@ class FirstVisitMiddleware:
         header = environ.get("HTTP_COOKIE")
         return not header or self.our_cookies.isdisjoint(parse_cookie(header))
 
-    def _answer(self, slug: str, script_root: str) -> tuple[bytes, str] | None:
+    def _answer(self, slug: str, script_root: str, page: int | None) -> tuple[bytes, str] | None:
         """The kept page with a new session's values in its holes, and the session's Set-Cookie."""
         app = self.app
         article = article_view(slug)
         if article is None:
             return None
-        key = cache.page_key(app, script_root, article, None, comments_closed(article, settings.current()))
+        key = cache.page_key(app, script_root, article, page, comments_closed(article, settings.current()))
         parts = cache.stored_page(app, key)
         session = new_reader_session(app) if parts is not None else None
         if session is None:

@@ -382,8 +382,10 @@ def store_page(state: PageState, html: str, form: FlaskForm) -> None:
     values = _per_render_values(form)
     if set(values) != set(FRESH_VALUES):
         return  # a hidden field this module does not know how to make afresh
+    # Only those the page shows (a closed article has no form, but its body still has the token).
+    values = {name: value for name, value in values.items() if value and value in html}
     # Too short to be told apart from the rest of the page: not worth the risk.
-    if any(len(value) < 16 or value not in html for value in values.values()):
+    if not values or any(len(value) < 16 for value in values.values()):
         return
     for name, value in values.items():
         html = html.replace(value, _placeholder(name))
