@@ -8,8 +8,6 @@ the counter's ~6 KB bodies.
 
 from __future__ import annotations
 
-import binascii
-import re
 import typing as t
 from urllib.parse import unquote_to_bytes
 
@@ -34,33 +32,25 @@ class StrictFormDataParser(FormDataParser):
         return stream, self.cls(items), self.cls()
 
 
-_ESCAPED_RUN = re.compile(rb"(?:%[0-9A-Fa-f]{2})+")
-
-
-def _unescape_run(match: re.Match[bytes]) -> bytes:
-    return binascii.unhexlify(match[0].replace(b"%", b""))
-
-
 def _unquote(value: bytes) -> str:
     value = value.replace(b"+", b" ")
-    escapes = value.count(b"%")
-    if escapes > _FEW_ESCAPES:
-        value = _ESCAPED_RUN.sub(_unescape_run, value)  # one call per run (an emoji is one run of 4)
-    elif escapes:
-        value = unquote_to_bytes(value)  # one step per escape, but no call per run
+    if b"%" in value:
+        try:
+            # Every %XX made \xXX (backslashes of the text doubled first, so they stay as they are)
+            # and decoded by the C unicode_escape codec in one call: a code point per byte, which
+            # latin-1 turns back into those bytes. The standard library's unquote_to_bytes takes a
+            # step of Python per escape, and an emoji is four of them.
+            escaped = value.replace(b"\\", b"\\\\").replace(b"%", b"\\x")
+            value = escaped.decode("unicode_escape").encode("latin-1")
+        except UnicodeDecodeError:  # a "%" without two hex digits after it: kept, as parse_qsl does
+            value = unquote_to_bytes(value)
     return value.decode("utf-8")
-
-
-# Below this many escapes (Latin text with a few accents or emoji), decoding them one by one costs
-# less than a call per run; above it (Cyrillic, Greek, CJK, rows of emoji), runs are long.
-_FEW_ESCAPES = 64
 
 
 def parse_form(body: bytes) -> list[tuple[str, str]]:
     """`urllib.parse.parse_qsl(body, keep_blank_values=True, errors="strict")` (same results), with
-    each run of %XX escapes decoded at once: an emoji is four escapes, and the standard library
-    decodes them one at a time in Python. Raises UnicodeDecodeError on anything not UTF-8 (and on
-    raw bytes that are not ASCII: browsers escape everything else)."""
+    the %XX escapes of a value decoded in one call of C (see `_unquote`). Raises UnicodeDecodeError
+    on anything not UTF-8 (and on raw bytes that are not ASCII: browsers escape everything else)."""
     if not body.isascii():
         raise UnicodeDecodeError("ascii", body, 0, len(body), "a form body is sent as ASCII")
     items = []
