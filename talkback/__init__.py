@@ -48,11 +48,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(moderation_bp)
 
     from .blueprints import ops
-    from .blueprints.articles import first_visit
+    from .blueprints.articles import reader_page
     from .blueprints.comments import counter
 
     counter.init_app(app)  # the live counter's common case, in front of Flask
-    first_visit.init_app(app)  # a first visit to an article already rendered, in front of Flask
+    reader_page.init_app(app)  # a kept article page, for a reader with nothing of their own on it
     ops.init_app(app)  # /healthz, request log, ProxyFix (around everything above)
 
     from . import cli, startup

@@ -229,6 +229,24 @@ def csrf_token() -> str:
     return token
 
 
+def reader_csrf_token(app: Flask, cookie: str) -> str | None:
+    """The signed CSRF token for the page of a browser whose session cookie holds a CSRF token and
+    nothing else, as `csrf_token()` would make it; None for any other cookie (a bad or outdated
+    signature, an empty session, one with a login or a message in it)."""
+    signing = _csrf_signing(app)
+    interface = app.session_interface
+    serializer = interface.get_signing_serializer(app)
+    if signing is None or serializer is None:
+        return None
+    field_name, csrf_serializer = signing
+    try:
+        data = serializer.loads(cookie, max_age=int(app.permanent_session_lifetime.total_seconds()))
+    except BadSignature:
+        return None
+    raw = data.get(field_name) if data.__class__ is dict and len(data) == 1 else None
+    return csrf_serializer.dumps(raw) if raw.__class__ is str else None
+
+
 def new_reader_session(app: Flask) -> tuple[str, str] | None:
     """A first visitor's session, made outside a request: the signed CSRF token for the page's form
     and the Set-Cookie value that carries the session — what `csrf_token()` and `save_session` make

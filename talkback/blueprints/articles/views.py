@@ -27,6 +27,7 @@ def show(slug: str):
     state = cache.page_state(article, page, comments_closed(article, site))
     if state.etag and state.etag in request.if_none_match:
         response = make_response("", 304)
+        response.vary.add("Cookie")  # as the 200 it stands for (RFC 9110, 15.4.5)
     else:
         state = state if cache.reader_session_only() else None
         html = cache.cached_page(state) if state else None

@@ -307,9 +307,14 @@ def page_state(article: ArticleView, page: int | None, closed: bool) -> PageStat
     sent_session = request.cookie(app.config["SESSION_COOKIE_NAME"])
     # No ETag without a session cookie: this answer gives the browser one (the page carries a CSRF
     # token), so its next request differs anyway.
-    etag = None if not sent_session else hashlib.sha256(
-        "\0".join([key, *cookies, sent_session]).encode()).hexdigest()[:32]
+    etag = page_etag(key, cookies, sent_session) if sent_session else None
     return PageState(key, etag, shared=not any(cookies))
+
+
+def page_etag(key: str, cookies: list[str], sent_session: str) -> str:
+    """The ETag of the page under `key` for a browser sending these cookies (pending comments and
+    remembered author, "" when absent) and this session cookie."""
+    return hashlib.sha256("\0".join([key, *cookies, sent_session]).encode()).hexdigest()[:32]
 
 
 def page_key(app: Flask, script_root: str, article: ArticleView, page: int | None, closed: bool) -> str:

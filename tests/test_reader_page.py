@@ -1,6 +1,7 @@
-"""A first visit to an article page, answered in front of Flask (articles/first_visit.py): the same
-status, headers and page as the view, a session and token of its own that work for posting, and the
-view for everything else."""
+"""An article page for a reader with nothing of their own on it, answered in front of Flask
+(articles/reader_page.py): the same status, headers and page as the view, on a first visit and for
+a returning reader (200 and 304), a session and token that work for posting, and the view for
+everything else."""
 
 from __future__ import annotations
 
@@ -37,7 +38,8 @@ def _normalised(response) -> tuple[str, dict[str, str]]:
     html = html.replace(csrf_from(html), "TOKEN")
     html = _STAMP.sub('name="rendered_at" value="STAMP"', html)
     headers = {name: value for name, value in response.headers.items() if name != "X-Request-ID"}
-    headers["Set-Cookie"] = _SESSION.sub("session=SESSION;", headers["Set-Cookie"])
+    if "Set-Cookie" in headers:
+        headers["Set-Cookie"] = _SESSION.sub("session=SESSION;", headers["Set-Cookie"])
     return html, headers
 
 
@@ -109,7 +111,7 @@ def test_a_page_sent_in_front_of_flask_is_refused_with_a_forged_session(app, art
 
 
 @pytest.mark.parametrize(("name", "request_args"), [
-    ("our session cookie", {"cookie": "session=anything"}),
+    ("a session that does not verify", {"cookie": "session=anything"}),
     ("pending comments", {"cookie": f"{PENDING_COOKIE}=x"}),
     ("remembered author", {"cookie": "talkback_author=x"}),
     ("moderator's remember-me", {"cookie": "remember_token=x"}),
@@ -186,3 +188,84 @@ def test_it_can_be_turned_off(make_app, article):
         reached = _reached_flask(app)
         app.test_client().get(url)
         assert reached == ["flask"], config
+
+
+def _session_of(response) -> str:
+    return _SESSION.match(response.headers["Set-Cookie"])[1]
+
+
+@pytest.mark.parametrize("query", ["", "?cpage=1"], ids=["newest", "page 1"])
+def test_a_returning_reader_is_sent_what_the_view_sends(make_app, article, query):
+    fast, view = make_app(), make_app(ARTICLE_FAST_PATH=False)
+    url = f"/articles/{article.slug}{query}"
+    first = view.test_client().get(url)
+    session = _session_of(first)
+    _kept(fast, url)
+    reached = _reached_flask(fast)
+    answers = []
+    for app in (fast, view):
+        client = app.test_client()
+        client.set_cookie("session", session)
+        answers.append(client.get(url))
+    assert reached == [], "the returning reader went through to Flask"
+    assert answers[0].status_code == answers[1].status_code == 200
+    assert "Set-Cookie" not in answers[0].headers
+    assert _normalised(answers[0]) == _normalised(answers[1])
+    assert answers[0].headers["ETag"]
+    # Their own session's token, signed afresh: it posts.
+    page_token = csrf_from(answers[0].get_data(as_text=True))
+    reader = fast.test_client()
+    reader.set_cookie("session", session)
+    posted = reader.post(f"/articles/{article.slug}/comments", data={
+        "csrf_token": page_token, "author_name": "Returning Reader", "author_email": "back@example.org",
+        "body": "Back again, with the token of a page sent in front of Flask."})
+    assert posted.status_code == 303
+
+    # Revalidated: 304, as the view sends it.
+    etag = answers[0].headers["ETag"]
+    revalidated = []
+    for app in (fast, view):
+        client = app.test_client()
+        client.set_cookie("session", session)
+        revalidated.append(client.get(url, headers={"If-None-Match": etag}))
+    assert revalidated[0].status_code == revalidated[1].status_code == 304
+    assert revalidated[0].data == revalidated[1].data == b""
+    assert _headers(revalidated[0]) == _headers(revalidated[1])
+    assert revalidated[0].headers["Vary"] == "Cookie"
+
+
+def _headers(response) -> dict[str, str]:
+    return {name: value for name, value in response.headers.items() if name != "X-Request-ID"}
+
+
+def test_a_session_with_more_than_a_token_goes_to_the_view(app, article, moderator_client):
+    url = f"/articles/{article.slug}"
+    _kept(app, url)
+    reached = _reached_flask(app)
+    moderator_client.get(url)  # a moderator's session holds their login
+    assert reached == ["flask"]
+
+
+def test_a_session_that_does_not_verify_gets_a_new_one_from_the_view(app, article):
+    url = f"/articles/{article.slug}"
+    _kept(app, url)
+    other = make_other_secret_session(app, url)
+    reached = _reached_flask(app)
+    client = app.test_client()
+    client.set_cookie("session", other)
+    response = client.get(url)
+    assert reached == ["flask"]
+    assert _session_of(response) != other
+
+
+def make_other_secret_session(app, url: str) -> str:
+    """A session cookie signed with another secret key."""
+    from talkback.sessions import LazySessionInterface
+
+    with app.app_context():
+        old = app.secret_key
+        app.secret_key = "another-secret"
+        try:
+            return LazySessionInterface().get_signing_serializer(app).dumps({"csrf_token": "c" * 40})
+        finally:
+            app.secret_key = old
