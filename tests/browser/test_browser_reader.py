@@ -269,3 +269,25 @@ def test_enter_in_a_field_posts_the_comment_not_a_smiley(page, live_server, arti
     expect(page.locator("#comment-status")).to_have_text(AWAITING)
     expect(page.locator(".own-comments .comment-body")).to_have_text(
         "Sent with Enter from the website field.")
+
+
+def test_a_page_sent_in_front_of_flask_posts(page, live_server, article_path, js):
+    """A reader's first visit to a page another visitor's visit kept is answered before Flask
+    (articles/reader_page.py); the session and token it mints post, with JavaScript and without."""
+    import urllib.request
+
+    from flask import request, request_started
+
+    url = live_server(article_path)
+    urllib.request.urlopen(url).read()  # another visitor: the view renders and keeps the page
+    reached: list[str] = []
+    request_started.connect(lambda sender, **extra: reached.append(f"{request.method} {request.path}"),
+                            live_server.app, weak=False)
+    page.goto(url)
+    assert f"GET {article_path}" not in reached
+    fill_author(page)
+    _body(page).fill("Posted from a page sent in front of Flask.")
+    page.get_by_role("button", name="Post Comment").click()
+    expect(page.locator("#comment-status")).to_have_text(AWAITING)
+    expect(page.locator(".own-comments .comment-body")).to_contain_text("sent in front of Flask")
+    assert f"POST {article_path}/comments" in reached
