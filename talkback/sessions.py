@@ -229,16 +229,24 @@ def csrf_token() -> str:
     return token
 
 
+def _reader_signing(app: Flask) -> tuple[str, SigningSerializer, Any] | None:
+    """Outside a request: the CSRF token's session key and serializer, and the session cookie's
+    serializer. None when the app has no secret to sign with."""
+    signing = _csrf_signing(app)
+    serializer = app.session_interface.get_signing_serializer(app)
+    if signing is None or serializer is None:
+        return None
+    return (*signing, serializer)
+
+
 def reader_csrf_token(app: Flask, cookie: str) -> str | None:
     """The signed CSRF token for the page of a browser whose session cookie holds a CSRF token and
     nothing else, as `csrf_token()` would make it; None for any other cookie (a bad or outdated
     signature, an empty session, one with a login or a message in it)."""
-    signing = _csrf_signing(app)
-    interface = app.session_interface
-    serializer = interface.get_signing_serializer(app)
-    if signing is None or serializer is None:
+    signing = _reader_signing(app)
+    if signing is None:
         return None
-    field_name, csrf_serializer = signing
+    field_name, csrf_serializer, serializer = signing
     try:
         data = serializer.loads(cookie, max_age=int(app.permanent_session_lifetime.total_seconds()))
     except BadSignature:
@@ -251,12 +259,11 @@ def new_reader_session(app: Flask) -> tuple[str, str] | None:
     """A first visitor's session, made outside a request: the signed CSRF token for the page's form
     and the Set-Cookie value that carries the session — what `csrf_token()` and `save_session` make
     for a browser with no session. None when the app has no secret."""
-    signing = _csrf_signing(app)
-    interface = app.session_interface
-    serializer = interface.get_signing_serializer(app)
-    if signing is None or serializer is None:
+    signing = _reader_signing(app)
+    if signing is None:
         return None
-    field_name, csrf_serializer = signing
+    field_name, csrf_serializer, serializer = signing
+    interface = app.session_interface
     raw = _new_raw_token()
     cookie = dump_cookie(
         interface.get_cookie_name(app), serializer.dumps({field_name: raw}),

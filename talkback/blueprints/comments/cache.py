@@ -397,8 +397,8 @@ def store_page(state: PageState, html: str, form: FlaskForm) -> None:
     holes = re.compile("(" + "|".join(re.escape(_placeholder(name)) for name in values) + ")")
     names = {_placeholder(name): name for name in values}
     parts = holes.split(html)
-    _page_store(current_app._get_current_object()).set(state.key,
-                      tuple(names[part] if i % 2 else part.encode() for i, part in enumerate(parts)))
+    stored = tuple(names[part] if i % 2 else part.encode() for i, part in enumerate(parts))
+    _page_store(current_app._get_current_object()).set(state.key, stored)
 
 
 def _per_render_values(form: FlaskForm) -> dict[str, str]:
