@@ -11,7 +11,7 @@ Every value can be changed from the environment without editing this file (docs/
     GUNICORN_MAX_REQUESTS  requests before a worker is replaced  default 0 (never)
     GUNICORN_LOGLEVEL    gunicorn's own log level        default info
 
-The app writes one JSON line per request to stderr itself (talkback/requestlog.py), so gunicorn's
+The app writes one JSON line per request to stderr itself (blueprints/ops/requestlog.py), so gunicorn's
 access log is off; gunicorn's own messages also go to stderr. Run it under a supervisor
 (systemd, a container runtime) that collects stderr.
 """
@@ -60,7 +60,7 @@ def on_starting(server) -> None:
     """Build the app once in the master before any worker starts: a missing secret key or an
     unreachable setting fails here, once, with its message, and the embedded SQLite default is
     migrated and seeded by one process instead of by every worker at the same moment."""
-    from talkback import create_app
+    from app import create_app
     from talkback.extensions import db
 
     app = create_app()

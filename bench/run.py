@@ -282,7 +282,7 @@ def seed_app(env: dict[str, str]):
     """The app in this process, configured like the server (for seeding and counting)."""
     os.environ.update({k: v for k, v in env.items() if k.startswith("TALKBACK_")})
     sys.path.insert(0, str(ROOT))
-    from talkback import create_app
+    from app import create_app
 
     return create_app()
 
@@ -362,7 +362,7 @@ def moderator_login(app, base: str) -> tuple[Browser | None, str]:
     name, password = "bench-moderator", "bench-password-not-secret-1234"
     with app.app_context():
         try:
-            from talkback.blueprints.auth.accounts import create_moderator
+            from blueprints.auth.accounts import create_moderator
         except ImportError:
             create_moderator = None
         from talkback.extensions import db

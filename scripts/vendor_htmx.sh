@@ -5,7 +5,7 @@
 set -euo pipefail
 VERSION=2.0.11
 here=$(cd "$(dirname "$0")/.." && pwd)
-dest="$here/talkback/static/vendor/htmx-$VERSION.min.js"
+dest="$here/static/vendor/htmx-$VERSION.min.js"
 sumfile="$dest.sha256"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

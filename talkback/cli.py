@@ -18,7 +18,7 @@ from flask.cli import with_appcontext
 
 
 def init_app(app: Flask) -> None:
-    from .blueprints.auth.commands import moderators
+    from blueprints.auth.commands import moderators
 
     app.cli.add_command(moderators)
     app.cli.add_command(seed_command)

@@ -22,7 +22,7 @@ def prepare(app: Flask) -> None:
 
 def seed(app: Flask) -> None:
     """The policy rules always; the demo article when asked and the site has none."""
-    from .blueprints.articles.content import load_demo_content, seed_policy_rules
+    from blueprints.articles.content import load_demo_content, seed_policy_rules
 
     seed_policy_rules()
     if app.config["DEMO_CONTENT"]:

@@ -19,7 +19,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from support import csrf_from  # noqa: F401  (re-exported for tests)
 
-from talkback import create_app
+from app import create_app
 from talkback.extensions import db
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
@@ -152,7 +152,7 @@ MODERATOR_PASSWORD = "correct horse battery staple"
 @pytest.fixture
 def make_moderator(app: Flask) -> Callable[..., int]:
     """make_moderator(name, admin=False, password=MODERATOR_PASSWORD) → the new moderator's id."""
-    from talkback.blueprints.auth import accounts
+    from blueprints.auth import accounts
     from talkback.models import Role
 
     def create(name: str = "Morgan", admin: bool = False, password: str = MODERATOR_PASSWORD) -> int:

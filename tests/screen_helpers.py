@@ -17,7 +17,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_login.utils import _create_identifier
 
-from talkback.blueprints.comments.forms import form_stamp
+from blueprints.comments.forms import form_stamp
 from talkback.extensions import db
 from talkback.models import Comment, Moderator, Role
 

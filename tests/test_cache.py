@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from conftest import HTMX, csrf_from
 from flask import Flask
 
-from talkback.blueprints.comments import cache
-from talkback.blueprints.comments.forms import stamp_age
+from blueprints.comments import cache
+from blueprints.comments.forms import stamp_age
 from talkback.extensions import db
 from talkback.models import Article, Comment, CommentStatus, PolicyRule, SiteSetting
 

@@ -9,8 +9,8 @@ import uuid
 import pytest
 from flask import request_started
 
-from talkback.blueprints.comments import counter
-from talkback.blueprints.comments.views import FORM_FIELDS
+from blueprints.comments import counter
+from blueprints.comments.views import FORM_FIELDS
 
 HTMX_FORM = {"HX-Request": "true", "Content-Type": "application/x-www-form-urlencoded"}
 FAMILY = "\U0001F468\u200D\U0001F469\u200D\U0001F467"

@@ -50,7 +50,7 @@ def test_a_change_made_in_this_process_shows_at_once(make_app, article, pool):
 
 
 def test_a_read_inside_a_writing_transaction_sees_its_own_changes(app, article):
-    from talkback.blueprints.articles.content import article_view
+    from blueprints.articles.content import article_view
 
     with app.test_request_context():
         assert article_view(article.slug).title == article.title  # kept with the connection

@@ -15,8 +15,8 @@ from flask import Flask
 from flask_migrate import upgrade
 from live_services import throwaway_postgres
 
-from talkback import create_app
-from talkback.blueprints.ops.health import code_revision
+from app import create_app
+from blueprints.ops.health import code_revision
 from talkback.extensions import db
 from talkback.models import (
     Article,

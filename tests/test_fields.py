@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from screen_helpers import HTMX, post_comment, stored
 
-from talkback.blueprints.comments.fields import (
+from blueprints.comments.fields import (
     EMAIL_MAX,
     NAME_MAX,
     WEBSITE_MAX,

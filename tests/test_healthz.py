@@ -10,9 +10,9 @@ from collections.abc import Iterator
 import pytest
 from live_services import redis_url
 
-from talkback import create_app
+from app import create_app
+from blueprints.ops.requestlog import LOGGER
 from talkback.extensions import db
-from talkback.requestlog import LOGGER
 
 
 class _Lines(logging.Handler):

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from screen_helpers import HTMX, collect, post_comment, stored
 from support import csrf_from
 
-from talkback.blueprints.comments.fields import FieldError, clean_body, clean_name, clean_website
+from blueprints.comments.fields import FieldError, clean_body, clean_name, clean_website
 from talkback.extensions import db
 from talkback.models import Comment, CommentStatus
 
@@ -237,7 +237,7 @@ def test_the_rerendered_form_with_errors(app, client, article, field):
 
 def test_the_moderation_dashboard(app, article, battery):
     accounts = pytest.importorskip(
-        "talkback.blueprints.auth.accounts",
+        "blueprints.auth.accounts",
         reason="the moderation dashboard (issue: moderation) is not on this branch yet",
     )
     from talkback.models import Role

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest import HTMX, MODERATOR_PASSWORD, csrf_from, log_in
 
-from talkback.blueprints.auth.views import CREATE_COMMAND, LOGIN_FAILED
+from blueprints.auth.views import CREATE_COMMAND, LOGIN_FAILED
 
 
 def test_login_page_names_the_command_while_no_moderator_exists(client, make_moderator):
@@ -153,7 +153,7 @@ def limited(make_app, make_moderator):
     app = make_app(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per 15 minutes")
     limiter.reset()
     with app.app_context():
-        from talkback.blueprints.auth import accounts
+        from blueprints.auth import accounts
 
         accounts.create_moderator("Morgan", MODERATOR_PASSWORD)
         accounts.create_moderator("Ada", MODERATOR_PASSWORD)

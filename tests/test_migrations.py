@@ -15,7 +15,7 @@ from flask import Flask
 from flask_migrate import downgrade, upgrade
 from live_services import throwaway_postgres
 
-from talkback import create_app
+from app import create_app
 from talkback.extensions import db
 
 

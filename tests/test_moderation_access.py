@@ -8,7 +8,7 @@ import re
 import pytest
 from conftest import HTMX, csrf_from
 
-from talkback import create_app
+from app import create_app
 
 OPEN = {"auth.login", "auth.logout"}
 ADMIN_ONLY = {"moderation.moderators", "moderation.create_moderator", "moderation.set_moderator_password",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from conftest import MODERATOR_PASSWORD, log_in
 from dashboard import post
 
-from talkback.blueprints.auth import accounts
+from blueprints.auth import accounts
 from talkback.models import Role
 
 NEW = "another long passphrase"

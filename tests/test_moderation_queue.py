@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from conftest import HTMX
 
-from talkback.blueprints.moderation.queue import Cursor
+from blueprints.moderation.queue import Cursor
 from talkback.extensions import db
 from talkback.models import Article, Comment, CommentStatus, utcnow
 
@@ -49,7 +49,7 @@ def test_tabs_show_live_counts(moderator_client, add_comment):
 
 
 def test_counts_stop_at_a_limit(moderator_client, add_comment, monkeypatch):
-    from talkback.blueprints.moderation import queue
+    from blueprints.moderation import queue
 
     monkeypatch.setattr(queue, "COUNT_LIMIT", 3)
     for _ in range(3):
@@ -249,7 +249,7 @@ def test_the_rows_links_are_what_url_for_builds(app, script_root):
     """moderation.links builds each row's URLs from one url_for per endpoint: the same strings."""
     from flask import url_for
 
-    from talkback.blueprints.moderation.links import DashboardLinks
+    from blueprints.moderation.links import DashboardLinks
 
     odd = ["ann@example.org", "o'brien+tag@example.org", "x&y=z@example.org", "ünï@exämple.org",
            "a b/c?d#e%f@example.org", "2001:db8::1", "192.0.2.7", "", "~*!$()"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest import MODERATOR_PASSWORD, log_in
 
-from talkback.blueprints.auth import accounts
+from blueprints.auth import accounts
 from talkback.models import Role
 
 PASSWORD = "a long enough passphrase"

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from live_services import ROOT, Browser, csrf_token, form_fields, gunicorn_server
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from talkback import create_app
+from app import create_app
 from talkback.extensions import db
 from talkback.models import Comment
 

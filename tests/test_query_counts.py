@@ -194,7 +194,7 @@ def test_screening_reads_one_authors_comments_not_the_articles(app, article):
     email (a handful of rows), never through every comment of the article or of the site."""
     from datetime import timedelta
 
-    from talkback.blueprints.comments import screening
+    from blueprints.comments import screening
     from talkback.models import utcnow
 
     grow_to(app, article.id, CommentStatus.APPROVED, 200, "s")

@@ -12,7 +12,7 @@ from dashboard import decide
 from flask import request_started
 from support import csrf_from
 
-from talkback.blueprints.comments.cookies import PENDING_COOKIE
+from blueprints.comments.cookies import PENDING_COOKIE
 
 _STAMP = re.compile(r'name="rendered_at" value="([^"]+)"')
 _SESSION = re.compile(r"^session=([^;]+);")

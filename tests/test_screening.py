@@ -16,9 +16,8 @@ from screen_helpers import HTMX, create_moderator, form_tokens, log_in, post_com
 from support import csrf_from
 from werkzeug.datastructures import MultiDict
 
-from talkback import settings
-from talkback.blueprints.comments import screening
-from talkback.blueprints.comments.screening import (
+from blueprints.comments import screening
+from blueprints.comments.screening import (
     DUPLICATE_MESSAGE,
     FLOOD_MESSAGE,
     Submission,
@@ -26,6 +25,7 @@ from talkback.blueprints.comments.screening import (
     normalise_for_comparison,
     word_list,
 )
+from talkback import settings
 from talkback.extensions import db
 from talkback.models import Article, Comment, CommentStatus, ModerationEvent, utcnow
 

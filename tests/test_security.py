@@ -8,7 +8,7 @@ from flask import abort
 from screen_helpers import HTMX, collect, post_comment
 from support import csrf_from
 
-from talkback.web import CONTENT_SECURITY_POLICY, ERROR_MESSAGES
+from blueprints.web import CONTENT_SECURITY_POLICY, ERROR_MESSAGES
 
 ERROR_STATUSES = (400, 403, 404, 405, 409, 413, 422, 429, 500)
 

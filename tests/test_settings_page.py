@@ -12,9 +12,9 @@ import sqlalchemy as sa
 from conftest import HTMX, csrf_from, log_in
 from screen_helpers import post_comment, stored
 
+from blueprints.moderation import rules, site_settings
+from blueprints.moderation.site_settings import SettingError, parse_value
 from talkback import settings
-from talkback.blueprints.moderation import rules, site_settings
-from talkback.blueprints.moderation.site_settings import SettingError, parse_value
 from talkback.extensions import db
 from talkback.models import CommentStatus, ModerationEvent, PolicyRule, SettingChange
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from talkback import PACKAGE_DIR, create_app
+from app import ROOT_DIR, create_app
 from talkback.extensions import db
 from talkback.models import Article, Comment, CommentStatus, PolicyRule
 
@@ -85,7 +85,7 @@ def test_a_production_database_needs_a_secret_key_from_the_environment(fresh_ins
 
 
 def test_vendored_htmx_matches_its_recorded_sha256():
-    vendor = PACKAGE_DIR / "static" / "vendor"
+    vendor = ROOT_DIR / "static" / "vendor"
     recorded, name = (vendor / "htmx-2.0.11.min.js.sha256").read_text().split()
     assert name == "htmx-2.0.11.min.js"
     assert hashlib.sha256((vendor / name).read_bytes()).hexdigest() == recorded
@@ -93,7 +93,7 @@ def test_vendored_htmx_matches_its_recorded_sha256():
 
 def test_flask_finds_the_app_without_flask_app(fresh_instance):
     # `flask run` looks for app.py and its create_app in the current directory.
-    root = PACKAGE_DIR.parent
+    root = ROOT_DIR
     assert (root / "app.py").exists()
     import app as entry  # noqa: PLC0415
 

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from markupsafe import Markup
 
-from talkback.blueprints.comments.text import (
+from blueprints.comments.text import (
     MORE_SMILIES,
     PICKER_SMILIES,
     SMILIES,
@@ -483,7 +483,7 @@ def test_the_counting_shortcut_agrees_with_grapheme_clusters_over_every_code_poi
     import random
     import sys
 
-    from talkback.blueprints.comments.text import _GRAPHEME, _graphemes
+    from blueprints.comments.text import _GRAPHEME, _graphemes
 
     points = [chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF]
     for start in range(0, len(points), 512):

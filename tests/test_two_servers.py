@@ -81,8 +81,8 @@ def _environment(database_url: str, redis: str, prefix: str) -> dict[str, str]:
 
 
 def _create_moderator(database_url: str, env: dict[str, str]) -> None:
-    from talkback import create_app
-    from talkback.blueprints.auth.accounts import create_moderator
+    from app import create_app
+    from blueprints.auth.accounts import create_moderator
     from talkback.extensions import db
 
     app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": env["TALKBACK_SECRET_KEY"],
@@ -105,7 +105,7 @@ def site(tmp_path_factory) -> Iterator[Site]:
         # As docs/deploy.md says: migrate, seed, add a moderator, start the servers.
         flask_command(["db", "upgrade"], env)
         flask_command(["seed"], env)
-        if importlib.util.find_spec("talkback.blueprints.auth.accounts") is not None:
+        if importlib.util.find_spec("blueprints.auth.accounts") is not None:
             _create_moderator(database_url, env)
         try:
             with gunicorn_server(env, logs / "a.log", workers=2) as a, \
@@ -125,8 +125,8 @@ def _post_comment(browser: Browser, server: Server, slug: str, body: str, email:
 
 
 def _require_moderation(site: Site) -> None:
-    if importlib.util.find_spec("talkback.blueprints.auth.accounts") is None:
-        pytest.skip("moderator accounts (talkback.blueprints.auth.accounts.create_moderator) are not "
+    if importlib.util.find_spec("blueprints.auth.accounts") is None:
+        pytest.skip("moderator accounts (blueprints.auth.accounts.create_moderator) are not "
                     "on this branch yet: the moderation issue adds them")
     login = Browser().get(site.a.url + "/moderation/login")
     if login.status != 200 or 'name="password"' not in login.text:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from talkback.blueprints.comments.fields import count_body
-from talkback.blueprints.comments.text import MORE_SMILIES, PICKER_SMILIES, SMILIES
+from blueprints.comments.fields import count_body
+from blueprints.comments.text import MORE_SMILIES, PICKER_SMILIES, SMILIES
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 AWAITING = "Thank you — your comment is awaiting moderation."

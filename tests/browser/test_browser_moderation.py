@@ -26,7 +26,7 @@ def dashboard(start_server):
     """A live server with a moderator "Morgan" and four pending comments (Alba's the oldest)."""
     import sqlalchemy as sa
 
-    from talkback.blueprints.auth import accounts
+    from blueprints.auth import accounts
     from talkback.extensions import db
     from talkback.models import Article, Comment, CommentStatus, utcnow
 
@@ -298,7 +298,7 @@ def test_dashboard_looks(new_context, dashboard, width):
 
 def test_axe_admin_pages(jspage, dashboard):
     """The admin's pages: moderators and site settings (and the comment page, edit and reply)."""
-    from talkback.blueprints.auth import accounts
+    from blueprints.auth import accounts
     from talkback.models import Role
 
     with dashboard.app.app_context():

@@ -31,8 +31,9 @@ from typing import Any
 from flask import Flask
 from werkzeug.http import parse_cookie, parse_etags, quote_etag
 
-from ... import settings
-from ...sessions import new_reader_session, reader_csrf_token
+from talkback import settings
+from talkback.sessions import new_reader_session, reader_csrf_token
+
 from ..comments import cache
 from ..comments.cookies import AUTHOR_COOKIE, PENDING_COOKIE
 from ..comments.forms import form_stamp
@@ -53,7 +54,7 @@ class ReaderPageMiddleware:
     """Answers a kept article page for a reader with nothing of their own on it (see the module)."""
 
     def __init__(self, app: Flask, wsgi_app: Callable) -> None:
-        from ...web import security_header_values  # (web imports the blueprints)
+        from blueprints.web import security_header_values  # (web imports the blueprints)
 
         self.app = app
         self.wsgi_app = wsgi_app

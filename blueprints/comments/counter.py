@@ -27,9 +27,10 @@ from typing import Any
 from flask import Flask
 from limits import RateLimitItem, parse_many
 
-from ... import settings
-from ...extensions import limiter
-from ...web_request import parse_form
+from talkback import settings
+from talkback.extensions import limiter
+from talkback.web_request import parse_form
+
 from .fields import count_body
 from .forms import FORM_FIELDS
 from .text import Count
@@ -118,7 +119,7 @@ class CounterMiddleware:
     """Answers the ordinary counter request before Flask (see the module's docstring)."""
 
     def __init__(self, app: Flask, wsgi_app: Callable) -> None:
-        from ...web import security_header_values  # (web imports this blueprint)
+        from blueprints.web import security_header_values  # (web imports this blueprint)
 
         self.app = app
         self.wsgi_app = wsgi_app

@@ -17,9 +17,10 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm.attributes import set_committed_value
 
-from ... import settings
-from ...extensions import db
-from ...models import Article, Comment, CommentStatus, ModerationEvent, Moderator, PolicyRule, utcnow
+from talkback import settings
+from talkback.extensions import db
+from talkback.models import Article, Comment, CommentStatus, ModerationEvent, Moderator, PolicyRule, utcnow
+
 from ..comments.fields import FieldError, clean_body
 
 # Decisions that move a comment to a status, by the name of their button and endpoint.

@@ -14,7 +14,8 @@ from dataclasses import asdict
 from flask import flash, get_flashed_messages, make_response, render_template, request, url_for
 from flask_login import current_user
 
-from ... import settings
+from talkback import settings
+
 from ..htmx import is_htmx, redirect_to
 from . import bp, rules, site_settings
 from .views import FLASH, Said, _int, admin_required

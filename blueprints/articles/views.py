@@ -2,7 +2,8 @@
 
 from flask import abort, get_flashed_messages, make_response, render_template, request
 
-from ... import settings
+from talkback import settings
+
 from ..comments import cache
 from ..comments.screening import comments_closed
 from ..comments.section import comment_form, section_context

@@ -13,7 +13,7 @@ import time
 from flask import current_app
 from limits import RateLimitItem, parse_many
 
-from ...extensions import client_ip, limiter
+from talkback.extensions import client_ip, limiter
 
 
 def _items() -> list[RateLimitItem]:

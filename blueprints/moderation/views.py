@@ -24,8 +24,9 @@ from flask import (
 )
 from flask_login import current_user
 
-from ...extensions import client_ip, db, login_manager
-from ...models import Moderator, Role, utcnow
+from talkback.extensions import client_ip, db, login_manager
+from talkback.models import Moderator, Role, utcnow
+
 from ..articles.content import policy_rules
 from ..auth import accounts
 from ..htmx import is_htmx, redirect_to, render_page_or_fragment

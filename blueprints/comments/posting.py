@@ -6,10 +6,11 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from ...database import begin_writing, done_writing, serialize_writers
-from ...extensions import db
-from ...models import Article, Comment, CommentStatus, ModerationEvent, utcnow
-from ...settings import Settings
+from talkback.database import begin_writing, done_writing, serialize_writers
+from talkback.extensions import db
+from talkback.models import Article, Comment, CommentStatus, ModerationEvent, utcnow
+from talkback.settings import Settings
+
 from ..articles.content import ArticleView
 from .screening import Decision, Submission, prescreen, screen
 

@@ -11,7 +11,7 @@ PROXY_FIX_KEYS = ("x_for", "x_proto", "x_host", "x_port", "x_prefix")
 
 
 def init_app(app: Flask) -> None:
-    from ... import requestlog
+    from . import requestlog
 
     app.register_blueprint(bp)
     requestlog.init_app(app)

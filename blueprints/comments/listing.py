@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 import sqlalchemy.orm
 
-from ...extensions import db
-from ...models import Article, Comment, CommentStatus, ModerationEvent
+from talkback.extensions import db
+from talkback.models import Article, Comment, CommentStatus, ModerationEvent
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,8 @@ import sys
 import click
 from flask.cli import AppGroup
 
-from ...models import Role
+from talkback.models import Role
+
 from . import accounts
 
 moderators = AppGroup("moderators", help="Create, list and remove the moderators of the dashboard.")

@@ -30,10 +30,11 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
-from ... import settings
-from ...models import Article, Comment, CommentStatus
-from ...sessions import csrf_token
-from ...settings import EDITABLE
+from talkback import settings
+from talkback.models import Article, Comment, CommentStatus
+from talkback.sessions import csrf_token
+from talkback.settings import EDITABLE
+
 from .cookies import AUTHOR_COOKIE, PENDING_COOKIE
 from .forms import form_stamp
 from .listing import approved_page

@@ -12,12 +12,12 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import current_app
 
-from ...database import DirectRead
-from ...extensions import db
-from ...models import Article, Comment, CommentStatus, PolicyRule
-from ...settings import Settings, public_rules
+from talkback.database import DirectRead
+from talkback.extensions import db
+from talkback.models import Article, Comment, CommentStatus, PolicyRule
+from talkback.settings import Settings, public_rules
 
-CONTENT_DIR = Path(__file__).resolve().parents[2] / "content"
+CONTENT_DIR = Path(__file__).resolve().parents[2] / "talkback" / "content"
 
 
 def slugify(title: str, max_length: int = 100) -> str:

@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from ... import settings
-from ...extensions import db
-from ...models import ModerationEvent, PolicyRule
+from talkback import settings
+from talkback.extensions import db
+from talkback.models import ModerationEvent, PolicyRule
+
 from ..articles.content import policy_rules
 from ..comments.fields import is_blank, strip_controls
 from .site_settings import changes_since, conflict_message, rule_key

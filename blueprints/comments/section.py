@@ -6,8 +6,9 @@ from typing import Any
 
 from flask import session
 
-from ...models import Article, Comment
-from ...settings import Settings
+from talkback.models import Article, Comment
+from talkback.settings import Settings
+
 from . import cookies
 from .cache import approved_comments_html, smiley_bar_html
 from .fields import count_body

@@ -7,7 +7,7 @@ from alembic.script import ScriptDirectory
 from flask import current_app
 from sqlalchemy.exc import SQLAlchemyError
 
-from ...extensions import db
+from talkback.extensions import db
 
 
 def check_database() -> tuple[bool, str | None]:

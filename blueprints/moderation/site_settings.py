@@ -19,9 +19,10 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
-from ... import settings
-from ...extensions import db
-from ...models import SettingChange
+from talkback import settings
+from talkback.extensions import db
+from talkback.models import SettingChange
+
 from ..comments.fields import strip_controls
 from ..comments.screening import word_list
 from .actions import ago

@@ -13,12 +13,12 @@ from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from .blueprints.comments.text import excerpt, render_body
-from .blueprints.htmx import is_htmx, render_page_or_fragment
-from .extensions import db, login_manager
-from .models import Moderator
-from .sessions import csrf_token
-from .web_request import NOT_UTF8_MESSAGE
+from blueprints.comments.text import excerpt, render_body
+from blueprints.htmx import is_htmx, render_page_or_fragment
+from talkback.extensions import db, login_manager
+from talkback.models import Moderator
+from talkback.sessions import csrf_token
+from talkback.web_request import NOT_UTF8_MESSAGE
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -91,7 +91,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["htmx_config"] = json.dumps(HTMX_CONFIG, separators=(",", ":"))
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
-    from .blueprints.auth.views import login_required_response
+    from blueprints.auth.views import login_required_response
 
     login_manager.session_protection = "strong"
     login_manager.user_loader(_load_moderator)

@@ -19,8 +19,8 @@ from urllib.parse import parse_qsl, urlsplit
 import sqlalchemy as sa
 from sqlalchemy.orm import raiseload
 
-from ...extensions import db
-from ...models import Article, Comment, CommentStatus, ModerationEvent, UTCDateTime
+from talkback.extensions import db
+from talkback.models import Article, Comment, CommentStatus, ModerationEvent, UTCDateTime
 
 TABS: tuple[CommentStatus, ...] = (
     CommentStatus.PENDING, CommentStatus.APPROVED, CommentStatus.REJECTED, CommentStatus.SPAM,

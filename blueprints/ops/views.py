@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import current_app, jsonify
 
-from ...extensions import db, limiter
+from talkback.extensions import db, limiter
+
 from . import bp
 from .health import check_database, check_redis, code_revision
 

@@ -8,10 +8,11 @@ from flask import abort, current_app, flash, make_response, render_template, req
 from flask_limiter import RequestLimit
 from flask_login import current_user
 
-from ... import settings
-from ...database import reads_first
-from ...extensions import client_ip, csrf, limiter
-from ...models import CommentStatus
+from talkback import settings
+from talkback.database import reads_first
+from talkback.extensions import client_ip, csrf, limiter
+from talkback.models import CommentStatus
+
 from ..articles.content import article_by_slug, article_view, policy_context
 from ..htmx import is_htmx, redirect_to
 from . import bp, cookies, counter

@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask import current_app
 
-from ...extensions import db
-from ...models import Moderator, Role
+from talkback.extensions import db
+from talkback.models import Moderator, Role
 
 PASSWORD_MIN_LENGTH = 12
 # Long enough for any passphrase; keeps one login from hashing megabytes.

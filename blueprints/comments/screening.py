@@ -33,9 +33,10 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from ...extensions import db
-from ...models import Article, Comment, CommentStatus, utcnow
-from ...settings import Settings
+from talkback.extensions import db
+from talkback.models import Article, Comment, CommentStatus, utcnow
+from talkback.settings import Settings
+
 from .text import find_links
 
 
