@@ -244,7 +244,7 @@ def import_data(data: dict[str, Any], replace: bool = False) -> dict[str, int]:
     with db.engine.begin() as conn:
         _check(data, conn, replace)
         versions = Article.__table__.c.comments_version
-        replaced_versions = conn.execute(sa.select(sa.func.max(versions))).scalar() or 0
+        replaced_versions = conn.execute(sa.select(sa.func.max(versions))).scalar()  # None: no articles
         if replace:
             for table in reversed(tables()):
                 conn.execute(table.delete())
@@ -275,8 +275,9 @@ def import_data(data: dict[str, Any], replace: bool = False) -> dict[str, int]:
                 if links:
                     conn.execute(statement, links)
             counts[table.name] = len(rows)
-        # Every article's comments_version moves past those of the rows replaced, so no page cached
-        # before the import (blueprints/comments/cache.py) is read again under a reused article id.
-        conn.execute(Article.__table__.update().values(comments_version=versions + replaced_versions + 1))
+        if replaced_versions is not None:
+            # Every article's comments_version moves past those of the articles replaced, so no page
+            # cached before (blueprints/comments/cache.py) is read again under a reused article id.
+            conn.execute(Article.__table__.update().values(comments_version=versions + replaced_versions + 1))
         _reset_sequences(conn)
     return counts
