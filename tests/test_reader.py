@@ -408,3 +408,29 @@ def test_comment_pages_of_fifty_newest_page_first(app, client):
     assert 'start="1"' in oldest and "Waiting For Airport" in oldest and "Newer comments »" in oldest
     assert oldest.count('<li id="comment-') == 50
     assert client.get(f"{ARTICLE_URL}?cpage=99").status_code == 200  # clamped to the last page
+
+
+def test_counter_and_validator_agree_in_every_process_after_an_admin_changes_the_limit(make_app):
+    """Two apps on one database (two workers): an admin lowers the limit on one; the counter and
+    the validator of the other apply the new limit from the next request on, and agree."""
+    from screen_helpers import create_moderator, post_comment
+    from support import log_in
+    from test_settings_page import save
+
+    from talkback.models import Role
+
+    worker_a, worker_b = make_app(), make_app()
+    reader = worker_b.test_client()
+    assert "1500 characters available" in reader.get(ARTICLE_URL).get_data(as_text=True)
+    assert "1499 characters available" in reader.post("/comments/counter", data={"body": "x"}).get_data(
+        as_text=True)
+    admin = worker_a.test_client()
+    create_moderator(worker_a, "Ada Admin", Role.ADMIN)
+    assert log_in(admin, "Ada Admin").status_code == 303
+    assert save(admin, COMMENT_MAX_LENGTH="20").status_code in (200, 303)
+    for text, expected in (("x" * 20, "0 characters available"), ("x" * 21, "1 character too many")):
+        counted = reader.post("/comments/counter", data={"body": text}).get_data(as_text=True)
+        assert expected in counted
+        posted = post_comment(worker_b, reader, SLUG, body=text)
+        assert posted.status_code == (303 if "available" in expected else 422)
+    assert "20 characters available" in worker_b.test_client().get(ARTICLE_URL).get_data(as_text=True)

@@ -107,10 +107,9 @@ def test_cookies_are_httponly_lax_and_secure_on_https(make_app, https):
 def test_no_email_address_on_public_pages(app, client, article):
     post_comment(app, client, article.slug, author_email="hidden.person@example.org", body="psst")
     with app.app_context():
+        from blueprints.comments.cache import bump_comments_version
         from talkback.extensions import db
         from talkback.models import Comment
-
-        from blueprints.comments.cache import bump_comments_version
 
         db.session.execute(db.update(Comment).values(status="approved"))
         bump_comments_version(article.id)
