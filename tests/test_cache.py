@@ -319,3 +319,9 @@ def test_two_sites_on_one_redis_have_keys_of_their_own(make_app, tmp_path):
     other = create_app({"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": other_url,
                         "AUTO_MIGRATE": False, "REQUEST_LOG": False})
     assert other.config["CACHE_KEY_PREFIX"] != one.config["CACHE_KEY_PREFIX"]
+
+
+def test_the_policy_page_says_reading_sets_no_cookie(app):
+    response = app.test_client().get("/policy")
+    assert "Reading this site sets no cookie." in response.get_data(as_text=True)
+    assert "Set-Cookie" not in response.headers
