@@ -17,7 +17,7 @@ from support import log_in
 from blueprints.comments import cache
 from blueprints.moderation import actions
 from talkback.extensions import db
-from talkback.models import Comment, CommentStatus, Moderator, PolicyRule, SiteSetting
+from talkback.models import Comment, CommentStatus, Moderator, PolicyRule, Role, SiteSetting
 
 
 def approved_elsewhere(app: Flask, article_id: int, body: str) -> None:
@@ -207,6 +207,27 @@ def test_every_moderation_path_changes_the_anonymous_page(app, article, path):
         assert expected in after
     else:
         assert "Published words" not in after
+
+
+def test_removing_a_moderator_changes_the_page_of_their_staff_replies(app, article):
+    from screen_helpers import create_moderator
+
+    from blueprints.auth import accounts
+
+    url = f"/articles/{article.slug}"
+    moderator_id = create_moderator(app, "Replying Mod")
+    create_moderator(app, "Staying Admin", Role.ADMIN)
+    asked = add_pending(app, article.id, "A question for the staff")
+    with app.test_request_context():
+        comment = db.session.get(Comment, asked)
+        actions.reply(comment, comment.revision, "The staff answer", db.session.get(Moderator, moderator_id),
+                      ip="127.0.0.1", user_agent="tests")
+    before = app.test_client().get(url).get_data(as_text=True)
+    assert "comment-staff" in before
+    with app.test_request_context():
+        accounts.remove(db.session.get(Moderator, moderator_id))
+    after = app.test_client().get(url).get_data(as_text=True)
+    assert "The staff answer" in after and "comment-staff" not in after
 
 
 def test_trust_mode_approval_changes_the_anonymous_page(make_app, article):
