@@ -109,7 +109,7 @@ COMMENT_CACHE_TTL = 60 * 60 * 24
 
 # --- Security -------------------------------------------------------------------------------
 # Set to True when the site is served over HTTPS: cookies are then marked Secure, HSTS is sent,
-# URLs are built with https, and Flask-WTF checks that a form was posted from this site (Referer).
+# URLs are built with https, and Flask-WTF checks that a staff form came from this site (Referer).
 # Every cookie is HttpOnly and SameSite=Lax whatever this says.
 HTTPS = False
 # Largest request body accepted (bytes); a comment is at most a few KiB. Larger: 413.
