@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from functools import wraps
+from urllib.parse import urlsplit
 
 from flask import (
     abort,
@@ -30,8 +31,8 @@ from talkback.models import Moderator, Role, utcnow
 from ..articles.content import policy_rules
 from ..auth import accounts
 from ..htmx import is_htmx, redirect_to, render_page_or_fragment
-from ..navigation import current_page, local_path
-from . import actions, bp, links
+from ..navigation import current_page, local_path, page_of_htmx_request
+from . import actions, bp
 from . import queue as q
 from .actions import Refused
 
@@ -99,21 +100,17 @@ def admin_required(view):
 
 @bp.context_processor
 def _dashboard_helpers():
-    urls = links.DashboardLinks()
     return {
         "tabs": q.TABS,
         "count_limit": q.COUNT_LIMIT,
         "decisions_for": actions.decisions_for,
-        "can_undo": lambda event: actions.undoable(event, current_user._get_current_object()),
+        "can_undo": lambda event: actions.undoable(event, current_user),
         "done": actions.DONE,
         "did": DID,
         "labels": LABELS,
         "keys": KEYS,
         "waiting": waiting,
         "ago": actions.ago,
-        "comment_url": urls.comment_url,
-        "queue_url": urls.queue_url,
-        "page_url": urls.page_url,
     }
 
 
@@ -131,9 +128,19 @@ def _int(value: str | None) -> int | None:
 
 
 def _back() -> str:
-    """Where a decision returns to: the dashboard page the form was on."""
-    return local_path(request.form.get("back") or request.args.get("back"), under="/moderation") or url_for(
-        "moderation.queue")
+    """Where a decision returns to: the dashboard page the form was on. A row's links (edit, reply,
+    reject) carry no `back`: the page they were on is the htmx request's page, or the Referer."""
+    sent = local_path(request.form.get("back") or request.args.get("back"), under="/moderation")
+    if not sent and request.method == "GET":
+        sent = page_of_htmx_request(under="/moderation") if is_htmx() else _referring_page()
+    return sent or url_for("moderation.queue")
+
+
+def _referring_page() -> str | None:
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc != request.host:
+        return None
+    return local_path(referrer.path + (f"?{referrer.query}" if referrer.query else ""), under="/moderation")
 
 
 def _queue_of(back: str) -> q.QueueFilter | None:
@@ -269,11 +276,13 @@ def _refused(refusal: Refused, found, back: str, *, mode: str = "full", draft: s
 
 
 def _decision(action: str):
-    def view(comment_id: int):
+    def view(comment_id: int, revision: int | None = None):
         found = _comment_or_404(comment_id)
         back = _back()
+        if revision is None:
+            revision = _int(request.form.get("revision"))
         try:
-            event = actions.decide(found, _int(request.form.get("revision")), action, current_user,
+            event = actions.decide(found, revision, action, current_user,
                                    rule_number=_int(request.form.get("rule")),
                                    note=request.form.get("note", ""))
         except Refused as refusal:
@@ -283,6 +292,16 @@ def _decision(action: str):
     view.__name__ = action
     view.__doc__ = f"{action.capitalize()} one comment."
     return view
+
+
+@bp.post("/decide")
+def decide():
+    """A decision button of a row: the page's one #decide form sends `<action>=<comment id>:<revision>`."""
+    for action in actions.STATUS_OF:
+        comment_id, _, revision = request.form.get(action, "").partition(":")
+        if comment_id.isdigit():
+            return _decision(action)(int(comment_id), _int(revision))
+    abort(400, "Choose what to do with the comment.")
 
 
 for _action in actions.STATUS_OF:
@@ -307,6 +326,13 @@ def _text_action(mode: str, comment_id: int):
     except Refused as refusal:
         return _refused(refusal, found, back, mode=mode, draft=text)
     return _respond(_said(mode, actions.BulkResult([event])), back, [found])
+
+
+@bp.get("/comments/<int:comment_id>/reject", endpoint="reject_form")
+def reject_form(comment_id: int):
+    """The rules to reject under, opened on demand: in the row (htmx) or on the comment's page. The
+    queue's rows leave them out (a page of 50 carried 50 copies of the policy)."""
+    return _render_item(_comment_or_404(comment_id), "reject", _back())
 
 
 @bp.route("/comments/<int:comment_id>/edit", methods=["GET", "POST"])
