@@ -129,7 +129,8 @@ def test_a_rows_button_decides_through_the_pages_one_form(app, moderator_client,
     assert comment(app, comment_id).status == CommentStatus(action if action != "approve" else "approved")
     # A stale revision is a conflict, as from any decision form.
     other = add_comment()
-    response = post(moderator_client, "/moderation/decide", htmx=True, back="/moderation/", approve=f"{other}:7")
+    response = post(moderator_client, "/moderation/decide", htmx=True, back="/moderation/",
+                    approve=f"{other}:7")
     assert response.status_code == 409
     assert post(moderator_client, "/moderation/decide", back="/moderation/").status_code == 400
 
@@ -155,7 +156,7 @@ def test_reject_from_the_form_opened_on_demand(app, moderator_client, add_commen
     assert ("<!doctype html>" in html) == (not htmx)
     back = "/moderation/" if htmx else "/moderation/?status=pending"
     assert f'name="back" value="{back}"' in html
-    assert 'class="form reject-form" method="post" action="/moderation/comments/%d/reject"' % comment_id in html
+    assert f'class="form reject-form" method="post" action="/moderation/comments/{comment_id}/reject"' in html
     response = decide(moderator_client, comment_id, "reject", htmx=htmx, back=back, rule="7")
     assert response.status_code == (200 if htmx else 303)
     assert comment(app, comment_id).status == CommentStatus.REJECTED

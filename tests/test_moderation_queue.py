@@ -144,7 +144,8 @@ def test_a_row_shows_everything_a_moderator_needs(moderator_client, add_comment,
                  f'href="/moderation/?article={article.id}"', "0 approved", "0 rejected"):
         assert text in row, text
     # The user agent is folded away; the comment's own page links the article itself.
-    assert "<details class=\"user-agent\"><summary>Browser</summary>Mozilla/5.0 (Pat&#39;s browser)</details>" in row
+    folded = '<details class="user-agent"><summary>Browser</summary>Mozilla/5.0 (Pat&#39;s browser)</details>'
+    assert folded in row
     own = moderator_client.get(f"/moderation/comments/{comment_id}").get_data(as_text=True)
     assert f'href="/articles/{article.slug}"' in own
     # The body exactly as the public would see it: escaped, paragraphs, links, smilies.
@@ -268,7 +269,8 @@ def test_the_rows_links_are_built_by_url_for(moderator_client, add_comment, scri
 
 # --- Weight of the page ---------------------------------------------------------------------------
 
-UA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36"
+UA = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 "
+      "Safari/537.36")
 
 
 def test_a_page_of_fifty_is_light(app, article, moderator_client):
@@ -282,7 +284,8 @@ def test_a_page_of_fifty_is_light(app, article, moderator_client):
         morgan = db.session.scalar(sa.select(Moderator.id).where(Moderator.name == "Morgan"))
         for i in range(60):
             comment = Comment(
-                article_id=article.id, author_name=f"Reader Name {i}", author_email=f"reader.name{i}@example.org",
+                article_id=article.id, author_name=f"Reader Name {i}",
+                author_email=f"reader.name{i}@example.org",
                 body=f"Comment {i}: I read the whole piece and I still think the ministry should publish the "
                      "full report before the vote, not after it. Who decided otherwise?",
                 author_website="https://example.org/blog" if i % 3 == 0 else None,
