@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import HTMX, MODERATOR_PASSWORD, csrf_from, log_in
+from dashboard import HTMX, MODERATOR_PASSWORD, log_in
+from support import csrf_from
 
 from blueprints.auth.views import CREATE_COMMAND, LOGIN_FAILED
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import MODERATOR_PASSWORD, log_in
-from dashboard import post
+from dashboard import MODERATOR_PASSWORD, log_in, post
 
 from blueprints.auth import accounts
 from talkback.models import Role

@@ -7,8 +7,8 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import HTMX, csrf_from, log_in
-from dashboard import comment, decide, events, post, token
+from dashboard import HTMX, comment, decide, events, log_in, post, token
+from support import csrf_from
 
 from talkback.extensions import db
 from talkback.models import Article, CommentStatus

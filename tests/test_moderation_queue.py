@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from conftest import HTMX
+from dashboard import HTMX
 
 from blueprints.moderation.queue import Cursor
 from talkback.extensions import db

@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from conftest import HTMX, csrf_from, log_in
+from dashboard import HTMX, log_in
 from screen_helpers import post_comment, stored
+from support import csrf_from
 
 from blueprints.moderation import rules, site_settings
 from blueprints.moderation.site_settings import SettingError, parse_value
