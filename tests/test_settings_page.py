@@ -364,7 +364,10 @@ def test_editing_a_rule_shows_everywhere_at_once(app, admin_client, add_comment,
     assert '<li id="rule-3">Are off topic, or spam.</li>' in app.test_client().get(
         f"/articles/{article.slug}").get_data(as_text=True)
     queue = admin_client.get("/moderation/").get_data(as_text=True)
-    assert re.search(r'<span class="rule-number">3\.</span> Are off topic, or spam\.', queue)
+    assert '<option value="3">3. Are off topic, or spam.</option>' in queue  # the bulk reject
+    comment_id = add_comment()
+    rules = admin_client.get(f"/moderation/comments/{comment_id}/reject").get_data(as_text=True)
+    assert re.search(r'<span class="rule-number">3\.</span> Are off topic, or spam\.', rules)
     [row] = history_rows(app)
     assert (row.key, row.new_value, row.moderator.name) == ("POLICY_RULE_3", "Are off topic, or spam.", "Ada")
     assert row.old_value and row.old_value != row.new_value
