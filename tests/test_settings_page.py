@@ -394,8 +394,8 @@ def test_adding_and_removing_rules_keeps_numbers_contiguous(app, admin_client, a
     assert "Added rule 8." in page and "Remove rule 8" in page and "Remove rule 7" not in page
     assert "Impersonate someone else." in app.test_client().get("/policy").get_data(as_text=True)
     comment_id = add_comment()
-    queue = admin_client.get("/moderation/").get_data(as_text=True)
-    assert '<span class="rule-number">8.</span> Impersonate someone else.' in queue
+    rules = admin_client.get(f"/moderation/comments/{comment_id}/reject").get_data(as_text=True)
+    assert '<span class="rule-number">8.</span> Impersonate someone else.' in rules
     # Only the last rule can go.
     response = post_rule(admin_client, "/rules/5/remove")
     assert response.status_code == 422
