@@ -401,7 +401,7 @@ def test_adding_and_removing_rules_keeps_numbers_contiguous(app, admin_client, a
     assert response.status_code == 422
     assert "Only the last rule can be removed" in response.get_data(as_text=True)
     # A cited rule can go, with a warning; the decision keeps its number and text.
-    token = csrf_from(queue)
+    token = csrf_from(rules)
     admin_client.post(f"/moderation/comments/{comment_id}/reject",
                       data={"csrf_token": token, "revision": "1", "rule": "8", "back": "/moderation/"})
     page = admin_client.get(PAGE).get_data(as_text=True)
