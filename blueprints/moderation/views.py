@@ -25,8 +25,8 @@ from flask import (
 )
 from flask_login import current_user
 
-from talkback.extensions import client_ip, db, login_manager
-from talkback.models import Moderator, Role, utcnow
+from talkback.extensions import client_ip, login_manager
+from talkback.models import utcnow
 
 from ..articles.content import policy_rules
 from ..auth import accounts
@@ -378,85 +378,3 @@ def undo():
     comments = [e.comment for e in result.events] + [s.comment for s in result.skipped if s.comment]
     status = 200 if result.events else 409
     return _respond(_said("undo", result, undo=False), back, comments, status=status)
-
-
-# --- Moderators (admins only) ---------------------------------------------------------------------
-
-
-@bp.get("/moderators")
-@admin_required
-def moderators():
-    return _moderators_page()
-
-
-def _moderators_page(status: int = 200, error: str = "", form: dict | None = None):
-    return make_response(render_template(
-        "moderation/moderators.html", moderators=accounts.all_moderators(), error=error,
-        form=form or {}, results=get_flashed_messages(category_filter=[FLASH]),
-        minimum=accounts.PASSWORD_MIN_LENGTH,
-    ), status)
-
-
-def _passwords_match() -> str:
-    password = request.form.get("password", "")
-    if password != request.form.get("password_again", ""):
-        raise accounts.AccountError("The two passwords differ; type the same password twice.")
-    return password
-
-
-def _done(text: str):
-    flash(asdict(Said(text)), FLASH)
-    return redirect_to(url_for("moderation.moderators"))
-
-
-@bp.post("/moderators")
-@admin_required
-def create_moderator():
-    role = Role.ADMIN if request.form.get("admin") else Role.MODERATOR
-    try:
-        created = accounts.create_moderator(request.form.get("name", ""), _passwords_match(), role)
-    except accounts.AccountError as error:
-        return _moderators_page(422, str(error), form={"name": request.form.get("name", ""),
-                                                      "admin": role == Role.ADMIN})
-    return _done(f"Created the {created.role.value} {created.name}.")
-
-
-def _moderator_or_404(moderator_id: int):
-    return db.session.get(Moderator, moderator_id) or abort(404, "There is no such moderator.")
-
-
-@bp.post("/moderators/<int:moderator_id>/password")
-@admin_required
-def set_moderator_password(moderator_id: int):
-    moderator = _moderator_or_404(moderator_id)
-    try:
-        accounts.set_password(moderator, _passwords_match())
-    except accounts.AccountError as error:
-        return _moderators_page(422, f"{moderator.name}: {error}")
-    return _done(f"Changed the password of {moderator.name}; their open sessions have ended.")
-
-
-@bp.post("/moderators/<int:moderator_id>/role")
-@admin_required
-def set_moderator_role(moderator_id: int):
-    moderator = _moderator_or_404(moderator_id)
-    role = Role.ADMIN if request.form.get("role") == Role.ADMIN.value else Role.MODERATOR
-    try:
-        accounts.set_role(moderator, role)
-    except accounts.AccountError as error:
-        return _moderators_page(422, str(error))
-    return _done(f"{moderator.name} is now {'an admin' if role == Role.ADMIN else 'a moderator'}.")
-
-
-@bp.post("/moderators/<int:moderator_id>/remove")
-@admin_required
-def remove_moderator(moderator_id: int):
-    moderator = _moderator_or_404(moderator_id)
-    if moderator.id == current_user.id:
-        return _moderators_page(422, "You cannot remove your own account while logged in with it.")
-    name = moderator.name
-    try:
-        accounts.remove(moderator)
-    except accounts.AccountError as error:
-        return _moderators_page(422, str(error))
-    return _done(f"Removed {name}. Their decisions stay in the log.")
