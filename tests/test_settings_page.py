@@ -457,7 +457,7 @@ def ctx(app):
 
 
 def spec(key: str) -> settings.SettingSpec:
-    return settings.EDITABLE_KEYS[key]
+    return site_settings.SPECS[key]
 
 
 @pytest.mark.usefixtures("ctx")

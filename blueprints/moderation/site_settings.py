@@ -58,6 +58,10 @@ GROUPS: tuple[Group, ...] = (
 )
 
 
+# The editable settings by key.
+SPECS = {spec.key: spec for spec in settings.EDITABLE}
+
+
 class SettingError(ValueError):
     """A value the admin typed cannot be used; the message says why and what to type."""
 
@@ -339,7 +343,7 @@ def form_state(site: settings.Settings, submitted: Submitted | None = None, *, f
     for group in GROUPS:
         fields = []
         for key in group.keys:
-            spec = settings.EDITABLE_KEYS[key]
+            spec = SPECS[key]
             fields.append(FieldState(spec, site[key], current_app.config[key],
                                      typed=typed.get(key), error=errors.get(key, "")))
         groups.append((group, fields))
@@ -403,14 +407,14 @@ def history(limit: int = HISTORY_SIZE) -> list[HistoryEntry]:
 def label_of(key: str) -> str:
     if key.startswith(RULE_KEY):
         return f"Policy rule {key.removeprefix(RULE_KEY)}"
-    spec = settings.EDITABLE_KEYS.get(key)
+    spec = SPECS.get(key)
     return spec.label if spec else key
 
 
 def display_change(key: str, value: Any, side: str) -> str:
     if key.startswith(RULE_KEY) and value is None:
         return "(no rule yet)" if side == "old" else "(removed)"
-    spec = settings.EDITABLE_KEYS.get(key)
+    spec = SPECS.get(key)
     return display(value, spec.kind if spec else str)
 
 

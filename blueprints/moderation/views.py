@@ -37,10 +37,9 @@ from . import queue as q
 from .actions import Refused
 
 FLASH = "moderation"
-# The buttons, and the keys that press them (moderation.js).
+# The buttons' labels (moderation.js presses a row's buttons by their names).
 LABELS = {"approve": "Approve", "reject": "Reject", "spam": "Spam", "trash": "Trash",
           "restore": "Restore to pending"}
-KEYS = {"approve": "a", "reject": "r", "spam": "s", "trash": "t"}
 # The audit trail's sentences: "<moderator> approved it".
 DID = {
     "approve": "approved it",
@@ -108,7 +107,6 @@ def _dashboard_helpers():
         "done": actions.DONE,
         "did": DID,
         "labels": LABELS,
-        "keys": KEYS,
         "waiting": waiting,
         "ago": actions.ago,
     }
