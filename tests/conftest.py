@@ -17,13 +17,12 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
-from support import MODERATOR_PASSWORD, csrf_from, log_in  # noqa: F401  (re-exported for tests)
+from support import HTMX, MODERATOR_PASSWORD, csrf_from, log_in
 
 from app import create_app
 from talkback.extensions import db
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
-HTMX = {"HX-Request": "true"}
 
 BASE_CONFIG: dict[str, Any] = {
     "TESTING": True,

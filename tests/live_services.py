@@ -27,7 +27,6 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from support import csrf_from as csrf_token  # noqa: F401  (the live-server tests import it from here)
 
 ROOT = Path(__file__).resolve().parents[1]
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}

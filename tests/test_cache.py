@@ -9,10 +9,8 @@ from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
-from conftest import HTMX
 from flask import Flask
-from screen_helpers import comment_data, post_comment
-from support import log_in
+from support import HTMX, comment_data, log_in, post_comment
 
 from blueprints.comments import cache
 from blueprints.moderation import actions
@@ -139,7 +137,7 @@ def test_a_decision_made_in_another_process_shows_at_once(make_app, article):
 
 
 def log_in_moderator(app: Flask):
-    from screen_helpers import create_moderator
+    from support import create_moderator
 
     client = app.test_client()
     name = "Cache Checker"
@@ -167,7 +165,7 @@ def add_pending(app: Flask, article_id: int, body: str) -> int:
 
 @pytest.mark.parametrize("path", ["approve", "reject", "edit", "reply", "undo", "bulk"])
 def test_every_moderation_path_changes_the_anonymous_page(app, article, path):
-    from screen_helpers import create_moderator
+    from support import create_moderator
 
     url = f"/articles/{article.slug}"
     moderator_id = create_moderator(app, "Path Checker")
@@ -210,7 +208,7 @@ def test_every_moderation_path_changes_the_anonymous_page(app, article, path):
 
 
 def test_removing_a_moderator_changes_the_page_of_their_staff_replies(app, article):
-    from screen_helpers import create_moderator
+    from support import create_moderator
 
     from blueprints.auth import accounts
 
@@ -235,7 +233,7 @@ def test_trust_mode_approval_changes_the_anonymous_page(make_app, article):
     url = f"/articles/{article.slug}"
     first = app.test_client()
     assert post_comment(app, first, article.slug, **comment_data(body="First words")).status_code == 303
-    from screen_helpers import create_moderator
+    from support import create_moderator
 
     moderator_id = create_moderator(app, "Trust Checker")
     with app.test_request_context():

@@ -13,7 +13,7 @@ from http.cookies import SimpleCookie
 
 import pytest
 import sqlalchemy as sa
-from screen_helpers import form_tokens
+from support import form_tokens
 from werkzeug.serving import make_server
 
 from talkback.extensions import db

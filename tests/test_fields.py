@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from screen_helpers import HTMX, post_comment, stored
+from support import HTMX, post_comment, stored
 
 from blueprints.comments.fields import (
     EMAIL_MAX,

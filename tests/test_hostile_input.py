@@ -17,8 +17,7 @@ import pytest
 import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from screen_helpers import HTMX, collect, post_comment, stored
-from support import csrf_from
+from support import HTMX, collect, csrf_from, post_comment, stored
 
 from blueprints.comments.fields import FieldError, clean_body, clean_name, clean_website
 from talkback.extensions import db

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from dashboard import HTMX, MODERATOR_PASSWORD, log_in
-from support import csrf_from
+from support import HTMX, MODERATOR_PASSWORD, csrf_from, log_in
 
 from blueprints.auth.views import CREATE_COMMAND, LOGIN_FAILED
 

@@ -6,8 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from dashboard import HTMX
-from support import csrf_from
+from support import HTMX, csrf_from
 
 from app import create_app
 

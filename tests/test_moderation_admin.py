@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dashboard import MODERATOR_PASSWORD, log_in, post
+from support import MODERATOR_PASSWORD, log_in, post
 
 from blueprints.auth import accounts
 from talkback.models import Role

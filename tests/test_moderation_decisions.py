@@ -7,8 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from dashboard import HTMX, comment, decide, events, log_in, post, token
-from support import csrf_from
+from support import HTMX, comment, decide, events, log_in, post, token
 
 from talkback.extensions import db
 from talkback.models import Article, CommentStatus

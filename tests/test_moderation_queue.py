@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from dashboard import HTMX
+from support import HTMX
 
 from blueprints.moderation.queue import Cursor
 from talkback.extensions import db

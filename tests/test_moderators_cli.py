@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from dashboard import MODERATOR_PASSWORD, log_in
+from support import MODERATOR_PASSWORD, log_in
 
 from blueprints.auth import accounts
 from talkback.models import Role
@@ -110,7 +110,7 @@ def test_remove_asks_first(app, runner, make_moderator):
 
 
 def test_remove_ends_the_session_and_keeps_the_decisions(app, runner, moderator_client, add_comment):
-    from dashboard import decide, events
+    from support import decide, events
 
     comment_id = add_comment()
     assert decide(moderator_client, comment_id, "approve").status_code == 303

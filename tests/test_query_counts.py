@@ -13,9 +13,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from conftest import HTMX
 from flask import Flask
-from support import counting
+from support import HTMX, counting
 
 from talkback.extensions import db
 from talkback.models import Article, Comment, CommentStatus

@@ -403,8 +403,7 @@ def test_comment_pages_of_fifty_newest_page_first(app, client):
 def test_counter_and_validator_agree_in_every_process_after_an_admin_changes_the_limit(make_app):
     """Two apps on one database (two workers): an admin lowers the limit on one; the counter and
     the validator of the other apply the new limit from the next request on, and agree."""
-    from screen_helpers import create_moderator, post_comment
-    from support import log_in
+    from support import create_moderator, log_in, post_comment
     from test_settings_page import save
 
     from talkback.models import Role

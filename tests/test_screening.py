@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from hypothesis import given
 from hypothesis import settings as hyp_settings
 from hypothesis import strategies as st
-from screen_helpers import HTMX, create_moderator, form_tokens, log_in, post_comment, stored
+from support import HTMX, create_moderator, form_tokens, log_in_as, post_comment, stored
 from werkzeug.datastructures import MultiDict
 
 from blueprints.comments import screening
@@ -262,7 +262,7 @@ def test_flood_is_refused_with_429(make_app, htmx):
 def test_logged_in_moderators_are_exempt_from_flood(make_app):
     app = make_app(COMMENT_FLOOD_SECONDS=15)
     client = app.test_client()
-    log_in(app, client, create_moderator(app))
+    log_in_as(app, client, create_moderator(app))
     with app.app_context():
         slug = _article(app).slug
     assert post_comment(app, client, slug, body="one").status_code == 303
@@ -460,7 +460,7 @@ def test_posting_rate_limit_answers_429_and_keeps_the_form(make_app, htmx):
 def test_moderators_are_exempt_from_the_posting_limit(make_app):
     app = make_app(RATELIMIT_ENABLED=True, COMMENT_RATE_LIMIT="1 per minute")
     client = app.test_client()
-    log_in(app, client, create_moderator(app))
+    log_in_as(app, client, create_moderator(app))
     with app.app_context():
         slug = _article(app).slug
     for n in range(3):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from flask import abort
-from screen_helpers import HTMX, collect, post_comment, stored
+from support import HTMX, collect, post_comment, stored
 
 from blueprints.web import CONTENT_SECURITY_POLICY, ERROR_MESSAGES
 

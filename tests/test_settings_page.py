@@ -9,9 +9,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from dashboard import HTMX, log_in
-from screen_helpers import post_comment, stored
-from support import csrf_from
+from support import HTMX, csrf_from, log_in, post_comment, stored
 
 from blueprints.moderation import rules, site_settings
 from blueprints.moderation.site_settings import SettingError, parse_value

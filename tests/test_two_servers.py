@@ -22,7 +22,6 @@ import sqlalchemy as sa
 from live_services import (
     Browser,
     Server,
-    csrf_token,
     delete_redis_keys,
     flask_command,
     form_fields,
@@ -31,6 +30,7 @@ from live_services import (
     redis_url,
     throwaway_postgres,
 )
+from support import csrf_from
 
 pytestmark = pytest.mark.slow
 
@@ -160,7 +160,7 @@ def test_a_comment_posted_on_one_server_is_moderated_on_the_other_and_shows_on_b
     moderator = Browser(forwarded_for="198.51.100.50")
     login_page = moderator.get(site.b.url + "/moderation/login")
     logged_in = moderator.post(site.b.url + "/moderation/login", {
-        "csrf_token": csrf_token(login_page.text), "name": MODERATOR[0], "password": MODERATOR[1]})
+        "csrf_token": csrf_from(login_page.text), "name": MODERATOR[0], "password": MODERATOR[1]})
     assert logged_in.status in (302, 303), logged_in.text[:500]
     assert "login" not in logged_in.headers.get("Location", "")
 
@@ -171,7 +171,7 @@ def test_a_comment_posted_on_one_server_is_moderated_on_the_other_and_shows_on_b
 
     # The decision goes through B.
     decided = moderator.post(f"{site.b.url}/moderation/comments/{comment_id}/approve", {
-        "csrf_token": csrf_token(queue.text), "revision": str(revision)})
+        "csrf_token": csrf_from(queue.text), "revision": str(revision)})
     assert decided.status in (200, 302, 303), decided.text[:500]
     assert site.sql("SELECT status FROM comment WHERE id = :id", id=comment_id) == [("approved",)]
 
