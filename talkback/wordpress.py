@@ -235,12 +235,17 @@ def to_markdown(html: str) -> str:
     """
     if not html.strip():
         return ""
-    pieces = _PRE.split(_CAPTION.sub(_figure, html))
-    html = "".join(piece if i % 2 else _autop(_COMMENT.sub("", piece)) for i, piece in enumerate(pieces))
+    html = prepare_html(html)
     # Markdown has no sub- or superscript: those stay as the two HTML tags the sanitizer allows.
     text = markdownify(html, heading_style="ATX", bullets="*", escape_misc=False,
                        sub_symbol="<sub>", sup_symbol="<sup>")
     return _MANY_BLANK_LINES.sub("\n\n", text).strip()
+
+
+def prepare_html(html: str) -> str:
+    """WordPress's stored HTML as it would show it: captions as figures, paragraphs marked up."""
+    pieces = _PRE.split(_CAPTION.sub(_figure, html))
+    return "".join(piece if i % 2 else _autop(_COMMENT.sub("", piece)) for i, piece in enumerate(pieces))
 
 
 def _figure(match: re.Match[str]) -> str:

@@ -9,11 +9,12 @@ from ..comments.screening import comments_closed
 from ..comments.section import comment_form, section_context
 from . import bp
 from .content import article_view, latest_articles, policy_text
+from .redirects import legacy_query_redirect
 
 
 @bp.get("/")
 def index():
-    return render_template("articles/index.html", summaries=latest_articles())
+    return legacy_query_redirect() or render_template("articles/index.html", summaries=latest_articles())
 
 
 @bp.get("/articles/<slug>")
