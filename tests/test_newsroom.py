@@ -63,7 +63,8 @@ def test_an_editor_writes_a_draft_then_publishes_it(app, editor_client):
     assert abs(published.published_at - utcnow()) < timedelta(minutes=1)
     with app.app_context():
         actions = [c.action for c in db.session.scalars(
-            sa.select(ArticleChange).where(ArticleChange.article_id == article.id).order_by(ArticleChange.id))]
+            sa.select(ArticleChange).where(ArticleChange.article_id == article.id)
+            .order_by(ArticleChange.id))]
     assert actions == ["create", "edit", "publish"]
 
 
@@ -79,8 +80,8 @@ def test_a_future_time_schedules_the_article(app, editor_client):
 
 
 def test_errors_come_back_with_everything_typed(editor_client):
-    response = _form(editor_client, "/moderation/articles/new", title="", body="My long text", slug="Bad Slug",
-                     action="publish")
+    response = _form(editor_client, "/moderation/articles/new", title="", body="My long text",
+                     slug="Bad Slug", action="publish")
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "Write a title." in html and "lower-case letters" in html
@@ -93,7 +94,8 @@ def test_preview_without_javascript_and_with_htmx(editor_client):
     assert "<em>hello</em>" in response.get_data(as_text=True)
     token = csrf_from(editor_client.get("/moderation/articles/new").get_data(as_text=True))
     fragment = editor_client.post("/moderation/articles/preview", headers=HTMX,
-                                  data={"csrf_token": token, "title": "T", "body": "<script>x</script>\n\n**b**"})
+                                  data={"csrf_token": token, "title": "T",
+                                        "body": "<script>x</script>\n\n**b**"})
     html = fragment.get_data(as_text=True)
     assert 'id="article-preview"' in html
     assert "<strong>b</strong>" in html and "<script>" not in html
@@ -115,7 +117,8 @@ def test_unpublish_and_delete(app, editor_client, add_comment, article):
     assert response.status_code == 303 and created.status_code == 303
     with app.app_context():
         assert db.session.get(Article, doomed.id) is None
-        kept = db.session.scalars(sa.select(ArticleChange).where(ArticleChange.article_title == "Short-lived")).all()
+        kept = db.session.scalars(
+            sa.select(ArticleChange).where(ArticleChange.article_title == "Short-lived")).all()
         assert [c.action for c in kept] == ["create", "delete"] and all(c.article_id is None for c in kept)
 
 
@@ -128,8 +131,9 @@ def test_changing_the_slug_keeps_the_old_address(app, editor_client):
     with app.app_context():
         from talkback.models import ArticleRedirect
 
-        assert db.session.scalar(sa.select(ArticleRedirect.path).where(ArticleRedirect.article_id == article.id)) \
-            == "/articles/first-title"
+        paths = db.session.scalars(
+            sa.select(ArticleRedirect.path).where(ArticleRedirect.article_id == article.id))
+        assert list(paths) == ["/articles/first-title"]
 
 
 def test_moderators_and_strangers_cannot_write_articles(app, moderator_client):

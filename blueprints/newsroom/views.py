@@ -61,7 +61,8 @@ def _comment_counts(ids: list[int]) -> dict[int, dict[str, int]]:
     """Approved and pending comments of each article, in one query."""
     rows = db.session.execute(
         sa.select(Comment.article_id, Comment.status, sa.func.count())
-        .where(Comment.article_id.in_(ids), Comment.status.in_([CommentStatus.APPROVED, CommentStatus.PENDING]))
+        .where(Comment.article_id.in_(ids),
+               Comment.status.in_([CommentStatus.APPROVED, CommentStatus.PENDING]))
         .group_by(Comment.article_id, Comment.status)
     ) if ids else []
     counts: dict[int, dict[str, int]] = {i: {"approved": 0, "pending": 0} for i in ids}
