@@ -41,11 +41,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from blueprints.auth import bp as auth_bp
     from blueprints.comments import bp as comments_bp
     from blueprints.moderation import bp as moderation_bp
+    from blueprints.newsroom import bp as newsroom_bp
 
     app.register_blueprint(articles_bp)
     app.register_blueprint(comments_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(moderation_bp)
+    app.register_blueprint(newsroom_bp)
 
     from blueprints import ops
 

@@ -4,6 +4,7 @@
     flask backup [PATH]         SQLite online backup to a file (PostgreSQL: pg_dump, docs/deploy.md)
     flask export [FILE]         the whole site as JSON (stdout by default)
     flask import FILE           an export into an empty database at the same schema revision
+    flask import-wordpress FILE a WordPress export (WXR) into this site, adding what is new
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(backup_command)
     app.cli.add_command(export_command)
     app.cli.add_command(import_command)
+    app.cli.add_command(import_wordpress_command)
 
 
 def _summary(counts: dict[str, int]) -> str:
@@ -96,3 +98,41 @@ def import_command(path: str, replace: bool) -> None:
     except (TransferError, json.JSONDecodeError, KeyError, TypeError, ValueError) as error:
         raise click.ClickException(f"Nothing was imported. {error}") from error
     click.echo(f"Imported: {_summary(counts)}")
+
+
+@click.command("import-wordpress")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--pages", is_flag=True, help="Import WordPress pages as articles too.")
+@click.option("--permalink", metavar="STRUCTURE",
+              help='The old site\'s permalink structure, as WordPress writes it (e.g. '
+                   '"/%year%/%monthnum%/%postname%/"), when it is none of the usual ones.')
+@click.option("--dry-run", is_flag=True, help="Report what would be imported, and import nothing.")
+@with_appcontext
+def import_wordpress_command(path: Path, pages: bool, permalink: str | None, dry_run: bool) -> None:
+    """Import a WordPress export (Tools → Export → All content): posts, their comments with
+    statuses and threads, and redirects from the old addresses. Importing the same file again
+    adds nothing; the site may already have articles and comments. One transaction."""
+    from .extensions import db
+    from .wordpress import ExportError, read_export
+    from .wordpress_import import import_export
+
+    try:
+        export = read_export(path)
+    except ExportError as error:
+        raise click.ClickException(f"Nothing was imported: {error}") from error
+    click.echo(f"{path.name}: WXR {export.wxr_version}, “{export.title}”, {len(export.items)} items")
+    with click.progressbar(length=len(export.items), label="Importing", file=sys.stderr) as bar:
+
+        def progress(items):
+            for item in items:
+                yield item
+                bar.update(1)
+
+        report = import_export(export, pages=pages, permalink=permalink, progress=progress)
+    if dry_run:
+        db.session.rollback()
+        click.echo("Dry run: nothing was imported.")
+    else:
+        db.session.commit()
+    for line in report.lines():
+        click.echo(line)

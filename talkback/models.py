@@ -50,8 +50,14 @@ class CommentStatus(enum.StrEnum):
 
 
 class Role(enum.StrEnum):
-    MODERATOR = "moderator"
-    ADMIN = "admin"
+    MODERATOR = "moderator"  # the comment queue
+    EDITOR = "editor"  # articles only
+    ADMIN = "admin"  # everything, and the site's settings and staff
+
+
+class ArticleStatus(enum.StrEnum):
+    DRAFT = "draft"  # never public; also an unpublished article
+    PUBLISHED = "published"  # public from published_at on (a future time: scheduled)
 
 
 def _enum(enum_cls: type[enum.Enum], name: str) -> sa.Enum:
@@ -67,20 +73,48 @@ def _enum(enum_cls: type[enum.Enum], name: str) -> sa.Enum:
 
 class Article(db.Model):
     __tablename__ = "article"
+    __table_args__ = (sa.UniqueConstraint("source_key", name="uq_article_source_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(sa.String(200), unique=True)
     title: Mapped[str] = mapped_column(sa.String(300))
     byline: Mapped[str] = mapped_column(sa.String(200), default="")
-    # Paragraphs separated by blank lines, plain text.
+    # Markdown (CommonMark), rendered to sanitised HTML; plain paragraphs separated by blank lines
+    # are Markdown too.
     body: Mapped[str] = mapped_column(sa.Text)
+    # Shown on the front page; made from the body when empty.
+    excerpt: Mapped[str] = mapped_column(sa.Text, default="")
+    # Empty: the site's default copyright line.
     copyright_notice: Mapped[str] = mapped_column(sa.Text, default="")
-    published_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    status: Mapped[ArticleStatus] = mapped_column(_enum(ArticleStatus, "article_status"),
+                                                  default=ArticleStatus.PUBLISHED)
+    # None only for a draft never given a date.
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     comments_closed: Mapped[bool] = mapped_column(default=False)
+    # Close comments this many days after publication (0: never); None: the site's setting.
+    comments_close_after_days: Mapped[int | None] = mapped_column()
+    # Kept from an import, as data (not shown yet).
+    categories: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    tags: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    # Where an imported article came from ("wordpress:<blog url>:<post id>"): importing twice adds
+    # nothing.
+    source_key: Mapped[str | None] = mapped_column(sa.String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Bumped by every moderation decision on the article's comments: the comment-list cache key.
     comments_version: Mapped[int] = mapped_column(default=0)
 
     comments: Mapped[list[Comment]] = relationship(back_populates="article", lazy="raise_on_sql")
+
+    @classmethod
+    def public(cls, now: datetime | None = None) -> sa.ColumnElement[bool]:
+        """The SQL condition of an article readers may see: published, and its time has come."""
+        return sa.and_(cls.status == ArticleStatus.PUBLISHED, cls.published_at <= (now or utcnow()))
+
+    @property
+    def is_public(self) -> bool:
+        return (self.status == ArticleStatus.PUBLISHED and self.published_at is not None
+                and self.published_at <= utcnow())
 
     @property
     def paragraphs(self) -> list[str]:
@@ -94,6 +128,7 @@ class Comment(db.Model):
         sa.Index("ix_comment_article_status_time", "article_id", "status", "submitted_at", "id"),
         # The moderation queue: a status tab, oldest first (keyset pagination on time, id).
         sa.Index("ix_comment_status_time", "status", "submitted_at", "id"),
+        sa.UniqueConstraint("source_key", name="uq_comment_source_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -115,6 +150,10 @@ class Comment(db.Model):
     staff_moderator_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("moderator.id", ondelete="SET NULL")
     )
+    # comment, trackback or pingback (the last two only come from a WordPress import).
+    kind: Mapped[str] = mapped_column(sa.String(16), default="comment")
+    # Where an imported comment came from ("wordpress:<blog url>:<comment id>").
+    source_key: Mapped[str | None] = mapped_column(sa.String(300))
     # Bumped by every change; a decision made on an older revision is refused (two moderators).
     revision: Mapped[int] = mapped_column(default=1)
     status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -147,6 +186,14 @@ class Moderator(UserMixin, db.Model):
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
+
+    @property
+    def can_moderate(self) -> bool:
+        return self.role in (Role.MODERATOR, Role.ADMIN)
+
+    @property
+    def can_edit_articles(self) -> bool:
+        return self.role in (Role.EDITOR, Role.ADMIN)
 
 
 class ModerationEvent(db.Model):
@@ -211,5 +258,36 @@ class SettingChange(db.Model):
     new_value: Mapped[Any] = mapped_column(sa.JSON, nullable=True)
     moderator_id: Mapped[int | None] = mapped_column(sa.ForeignKey("moderator.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    moderator: Mapped[Moderator | None] = relationship(lazy="joined")
+
+
+class ArticleRedirect(db.Model):
+    """An old address of an article (a renamed slug, a WordPress permalink) that answers 301.
+
+    `path` is normalised: no trailing slash, and a WordPress `?p=123` link is stored as "?p=123"."""
+
+    __tablename__ = "article_redirect"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    path: Mapped[str] = mapped_column(sa.String(500), unique=True)
+    article_id: Mapped[int] = mapped_column(sa.ForeignKey("article.id", ondelete="CASCADE"), index=True)
+
+
+class ArticleChange(db.Model):
+    """The history of an article: who created, edited, published, unpublished, imported or deleted
+    it, when, and what changed (field: [old, new])."""
+
+    __tablename__ = "article_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Kept (as None) when the article is deleted; the title says which it was.
+    article_id: Mapped[int | None] = mapped_column(sa.ForeignKey("article.id", ondelete="SET NULL"),
+                                                   index=True)
+    article_title: Mapped[str] = mapped_column(sa.String(300))
+    action: Mapped[str] = mapped_column(sa.String(16))
+    changes: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    moderator_id: Mapped[int | None] = mapped_column(sa.ForeignKey("moderator.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
     moderator: Mapped[Moderator | None] = relationship(lazy="joined")

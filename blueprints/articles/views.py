@@ -10,11 +10,12 @@ from ..comments.screening import comments_closed
 from ..comments.section import comment_form, reader_prefill, section_context
 from . import bp
 from .content import ArticleView, article_view, latest_articles, policy_context, policy_text
+from .redirects import legacy_query_redirect
 
 
 @bp.get("/")
 def index():
-    return render_template("articles/index.html", summaries=latest_articles())
+    return legacy_query_redirect() or render_template("articles/index.html", summaries=latest_articles())
 
 
 @bp.get("/articles/<slug>")

@@ -1,0 +1,43 @@
+"""Old addresses of articles (WordPress permalinks, renamed slugs) answer 301 to the new one.
+
+Stored by the WordPress import (`talkback/wordpress_import.py`) as `ArticleRedirect` rows. A
+`#comment-N` fragment stays with the browser across the redirect; the article page carries the
+imported comments' old anchors for it (`comments/_comment.html`).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, redirect, request, url_for
+
+from talkback.extensions import db
+from talkback.models import Article, ArticleRedirect
+from talkback.wordpress_import import normalise_path
+
+from . import bp
+
+
+def redirect_for(path: str, query: str = ""):
+    """The 301 to the article an old address names, or None (also while it is not public: a draft's
+    new address is nobody's business yet)."""
+    key = normalise_path(path, query)
+    if key is None:
+        return None
+    slug = db.session.scalar(
+        sa.select(Article.slug).join(ArticleRedirect, ArticleRedirect.article_id == Article.id)
+        .where(ArticleRedirect.path == key, Article.public())
+    )
+    return redirect(url_for("articles.show", slug=slug), 301) if slug else None
+
+
+@bp.get("/<path:old_path>")
+def old_address(old_path: str):
+    """Any address no other route knows: an old permalink, or 404."""
+    return redirect_for(old_path) or abort(404)
+
+
+def legacy_query_redirect():
+    """The front page with WordPress's `?p=123` / `?page_id=7`: the article it named."""
+    if request.args.get("p") or request.args.get("page_id"):
+        return redirect_for("/", request.query_string.decode("ascii", "replace"))
+    return None

@@ -1,0 +1,141 @@
+"""The newsroom: editors write, preview, schedule, publish, unpublish and delete articles; every
+change is in the article's history. Through the real forms (CSRF on), without JavaScript and with
+htmx's preview."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from support import HTMX, MODERATOR_PASSWORD, csrf_from, log_in
+
+from blueprints.newsroom import editing
+from talkback.extensions import db
+from talkback.models import Article, ArticleChange, ArticleStatus, Role, utcnow
+
+
+@pytest.fixture
+def editor_client(app):
+    from blueprints.auth import accounts
+
+    with app.app_context():
+        accounts.create_moderator("Edith", MODERATOR_PASSWORD, Role.EDITOR)
+    client = app.test_client()
+    assert log_in(client, "Edith").status_code == 303
+    return client
+
+
+def _form(client, url, **fields):
+    page = client.get(url)
+    assert page.status_code == 200
+    data = {"csrf_token": csrf_from(page.get_data(as_text=True)), "title": "", "slug": "", "byline": "",
+            "published_at": "", "body": "", "excerpt": "", "copyright_notice": "", "comments": "site",
+            "comments_days": ""}
+    data.update(fields)
+    return client.post(url, data=data)
+
+
+def _article(app, title):
+    with app.app_context():
+        found = db.session.scalar(sa.select(Article).where(Article.title == title))
+        db.session.expunge(found)
+        return found
+
+
+def test_an_editor_writes_a_draft_then_publishes_it(app, editor_client):
+    response = _form(editor_client, "/moderation/articles/new", title="Budget passes, 2027",
+                     byline="Ann Reporter", body="The **budget** passed.\n\nSecond paragraph.", action="save")
+    assert response.status_code == 303
+    article = _article(app, "Budget passes, 2027")
+    assert article.slug == "budget-passes-2027"
+    assert article.status == ArticleStatus.DRAFT
+    page = editor_client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Saved the draft" in page and "Draft" in page
+    assert "<strong>budget</strong>" in page  # the preview
+
+    url = f"/moderation/articles/{article.id}/edit"
+    response = _form(editor_client, url, title="Budget passes, 2027", body="The **budget** passed.",
+                     action="publish")
+    assert response.status_code == 303
+    published = _article(app, "Budget passes, 2027")
+    assert published.status == ArticleStatus.PUBLISHED
+    assert abs(published.published_at - utcnow()) < timedelta(minutes=1)
+    with app.app_context():
+        actions = [c.action for c in db.session.scalars(
+            sa.select(ArticleChange).where(ArticleChange.article_id == article.id)
+            .order_by(ArticleChange.id))]
+    assert actions == ["create", "edit", "publish"]
+
+
+def test_a_future_time_schedules_the_article(app, editor_client):
+    response = _form(editor_client, "/moderation/articles/new", title="Election night",
+                     published_at="2031-05-01T20:00", body="Results.", action="publish")
+    assert response.status_code == 303
+    article = _article(app, "Election night")
+    assert article.status == ArticleStatus.PUBLISHED and article.published_at.year == 2031
+    with app.app_context():
+        assert editing.state(db.session.get(Article, article.id)) == "scheduled"
+    assert "Scheduled" in editor_client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_errors_come_back_with_everything_typed(editor_client):
+    response = _form(editor_client, "/moderation/articles/new", title="", body="My long text",
+                     slug="Bad Slug", action="publish")
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Write a title." in html and "lower-case letters" in html
+    assert "My long text" in html
+
+
+def test_preview_without_javascript_and_with_htmx(editor_client):
+    response = _form(editor_client, "/moderation/articles/new", title="T", body="*hello*", action="preview")
+    assert response.status_code == 200
+    assert "<em>hello</em>" in response.get_data(as_text=True)
+    token = csrf_from(editor_client.get("/moderation/articles/new").get_data(as_text=True))
+    fragment = editor_client.post("/moderation/articles/preview", headers=HTMX,
+                                  data={"csrf_token": token, "title": "T",
+                                        "body": "<script>x</script>\n\n**b**"})
+    html = fragment.get_data(as_text=True)
+    assert 'id="article-preview"' in html
+    assert "<strong>b</strong>" in html and "<script>" not in html
+
+
+def test_unpublish_and_delete(app, editor_client, add_comment, article):
+    url = f"/moderation/articles/{article.id}"
+    token = csrf_from(editor_client.get(url + "/edit").get_data(as_text=True))
+    assert editor_client.post(url + "/unpublish", data={"csrf_token": token}).status_code == 303
+    assert _article(app, article.title).status == ArticleStatus.DRAFT
+    # The demo article has comments: deleting it is refused, and says why.
+    response = editor_client.post(url + "/delete", data={"csrf_token": token}, follow_redirects=True)
+    assert "cannot be deleted" in response.get_data(as_text=True)
+    assert _article(app, article.title) is not None
+
+    created = _form(editor_client, "/moderation/articles/new", title="Short-lived", body="x", action="save")
+    doomed = _article(app, "Short-lived")
+    response = editor_client.post(f"/moderation/articles/{doomed.id}/delete", data={"csrf_token": token})
+    assert response.status_code == 303 and created.status_code == 303
+    with app.app_context():
+        assert db.session.get(Article, doomed.id) is None
+        kept = db.session.scalars(
+            sa.select(ArticleChange).where(ArticleChange.article_title == "Short-lived")).all()
+        assert [c.action for c in kept] == ["create", "delete"] and all(c.article_id is None for c in kept)
+
+
+def test_changing_the_slug_keeps_the_old_address(app, editor_client):
+    _form(editor_client, "/moderation/articles/new", title="First title", body="x", action="publish")
+    article = _article(app, "First title")
+    _form(editor_client, f"/moderation/articles/{article.id}/edit", title="First title", slug="better-title",
+          body="x", action="save")
+    assert _article(app, "First title").slug == "better-title"
+    with app.app_context():
+        from talkback.models import ArticleRedirect
+
+        paths = db.session.scalars(
+            sa.select(ArticleRedirect.path).where(ArticleRedirect.article_id == article.id))
+        assert list(paths) == ["/articles/first-title"]
+
+
+def test_moderators_and_strangers_cannot_write_articles(app, moderator_client):
+    assert moderator_client.get("/moderation/articles/").status_code == 403
+    assert app.test_client().get("/moderation/articles/").status_code in (302, 303)
