@@ -80,13 +80,17 @@ def init_app(app: Flask) -> None:
     app.after_request(_security_headers)
     app.before_request_funcs.setdefault(None, []).insert(0, _reject_non_utf8)
     app.register_error_handler(CSRFError, _csrf_error)
-    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(Exception, _unexpected_error)
     app.jinja_env.filters["localdate"] = localdate
     app.jinja_env.filters["localtime"] = localtime
     app.jinja_env.filters["isodate"] = lambda value: value.isoformat()
     app.jinja_env.filters["comment_html"] = _comment_html
     app.jinja_env.filters["excerpt"] = excerpt
+    from .articles.markdown import render_markdown  # (the articles blueprint imports this module)
+
+    app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.filters["article_excerpt"] = article_excerpt
     app.jinja_env.globals["is_htmx"] = is_htmx
     app.jinja_env.globals["htmx_config"] = json.dumps(HTMX_CONFIG, separators=(",", ":"))
     app.jinja_env.trim_blocks = True
@@ -149,7 +153,7 @@ def _csrf_error(error: CSRFError):
     )
 
 
-def _http_error(error: HTTPException):
+def http_error(error: HTTPException):
     status = error.code or 500
     if status < 400:
         return error
@@ -169,7 +173,7 @@ def _http_error(error: HTTPException):
 
 def _unexpected_error(error: Exception):
     if isinstance(error, HTTPException):
-        return _http_error(error)
+        return http_error(error)
     current_app.logger.exception("unhandled error", exc_info=error)
     db.session.rollback()
     return _render_error(500, ERROR_MESSAGES[500], title=InternalServerError().name)
@@ -192,6 +196,13 @@ def _comment_html(text: str) -> Markup:
     if src is None:
         src = g.talkback_mrgreen_src = url_for("static", filename="img/mrgreen.svg")
     return render_body(text, mrgreen_src=src)
+
+
+def article_excerpt(article) -> str:
+    """What the front page says of an article: its excerpt, or its first words."""
+    from .articles.markdown import excerpt_of
+
+    return article.excerpt or excerpt_of(article.body)
 
 
 def _tz() -> ZoneInfo:

@@ -10,6 +10,8 @@ page; the stored value then wins over these defaults.
 SITE_NAME = "Talkback News"
 # Shown in the comment policy's disclaimer ("do not necessarily reflect the views of …").
 SITE_OWNER = "Talkback News"
+# Under every article that has no copyright line of its own; "{site}" is replaced by SITE_OWNER.
+COPYRIGHT_NOTICE = "Copyright {site}. All rights reserved."
 # Dates on pages are shown in this IANA time zone; everything is stored in UTC.
 SITE_TIMEZONE = "America/Dominica"
 # Load the demo article (content/) on start when the site has no articles yet.

@@ -139,3 +139,74 @@ def test_changing_the_slug_keeps_the_old_address(app, editor_client):
 def test_moderators_and_strangers_cannot_write_articles(app, moderator_client):
     assert moderator_client.get("/moderation/articles/").status_code == 403
     assert app.test_client().get("/moderation/articles/").status_code in (302, 303)
+
+
+def _set_time(app, title, when):
+    with app.app_context():
+        db.session.execute(sa.update(Article).where(Article.title == title).values(published_at=when))
+        db.session.commit()
+
+
+def test_drafts_and_scheduled_articles_are_never_public_until_their_time(app, editor_client):
+    _form(editor_client, "/moderation/articles/new", title="Embargoed story", body="Secret.", action="save")
+    _form(editor_client, "/moderation/articles/new", title="Tomorrow's story", body="Soon.",
+          published_at="2031-05-01T20:00", action="publish")
+    reader = app.test_client()
+    for slug in ("embargoed-story", "tomorrow-s-story"):
+        assert reader.get(f"/articles/{slug}").status_code == 404
+        assert reader.post(f"/articles/{slug}/comments", data={"author_name": "A", "author_email": "a@b.org",
+                                                               "body": "x"}).status_code == 404
+        staff = editor_client.get(f"/articles/{slug}")
+        assert staff.status_code == 200 and "Not published." in staff.get_data(as_text=True)
+        assert "no-store" in staff.headers["Cache-Control"]
+    front = reader.get("/").get_data(as_text=True)
+    assert "Embargoed story" not in front and "Tomorrow" not in front
+    # Time passes (no one acts): the scheduled article is public.
+    _set_time(app, "Tomorrow's story", utcnow() - timedelta(seconds=1))
+    assert reader.get("/articles/tomorrow-s-story").status_code == 200
+    assert "Tomorrow&#39;s story" in reader.get("/").get_data(as_text=True)
+
+
+def test_an_old_slug_answers_301_to_the_new_address(app, editor_client):
+    _form(editor_client, "/moderation/articles/new", title="Old name", body="x", action="publish")
+    article = _article(app, "Old name")
+    _form(editor_client, f"/moderation/articles/{article.id}/edit", title="Old name", slug="new-name",
+          body="x", action="save")
+    response = app.test_client().get("/articles/old-name")
+    assert response.status_code == 301 and response.headers["Location"] == "/articles/new-name"
+
+
+def test_the_body_is_markdown_made_safe_and_the_excerpt_shows_on_the_front_page(app, editor_client):
+    body = ("Intro with **bold** and [a link](https://example.org).\n\n"
+            "<script>alert(1)</script>\n\n## Part two")
+    _form(editor_client, "/moderation/articles/new", title="Markdown story", body=body, action="publish")
+    html = app.test_client().get("/articles/markdown-story").get_data(as_text=True)
+    assert "<strong>bold</strong>" in html
+    assert '<a href="https://example.org" rel="noopener noreferrer">' in html
+    assert "<script>alert" not in html and "<h2>Part two</h2>" in html
+    front = app.test_client().get("/").get_data(as_text=True)
+    assert "Intro with bold and a link. Part two" in front
+
+
+def test_an_article_closes_its_comments_after_its_own_number_of_days(app, editor_client):
+    _form(editor_client, "/moderation/articles/new", title="Closing soon", body="x", action="publish",
+          comments="after", comments_days="2")
+    _set_time(app, "Closing soon", utcnow() - timedelta(days=3))
+    page = app.test_client().get("/articles/closing-soon").get_data(as_text=True)
+    assert "Comments are closed." in page
+
+
+def test_the_front_page_has_pages(make_app):
+    from talkback.models import ArticleStatus as Status
+
+    app = make_app(DEMO_CONTENT=False)
+    with app.app_context():
+        for n in range(25):
+            db.session.add(Article(slug=f"story-{n}", title=f"Story {n}", body="x", status=Status.PUBLISHED,
+                                   published_at=utcnow() - timedelta(hours=n)))
+        db.session.commit()
+    client = app.test_client()
+    first, second = client.get("/").get_data(as_text=True), client.get("/?page=2").get_data(as_text=True)
+    assert "Story 0<" in first and "Story 19<" in first and "Story 20<" not in first
+    assert "Older articles" in first and "Newer articles" not in first
+    assert "Story 24<" in second and "Newer articles" in second and "Older articles" not in second

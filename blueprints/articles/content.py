@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from talkback.extensions import db
-from talkback.models import Article, Comment, CommentStatus, PolicyRule
+from talkback.models import Article, ArticleStatus, Comment, CommentStatus, PolicyRule
 from talkback.settings import Settings, public_rules
 
 CONTENT_DIR = Path(__file__).resolve().parents[2] / "talkback" / "content"
@@ -97,17 +97,29 @@ class ArticleSummary:
     approved_count: int
 
 
-def latest_articles(limit: int = 20) -> list[ArticleSummary]:
-    """The front page: newest first, with approved-comment counts, in one query."""
+@dataclass(frozen=True)
+class FrontPage:
+    summaries: list[ArticleSummary]
+    page: int
+    has_older: bool
+
+
+def latest_articles(page: int = 1, per_page: int = 20) -> FrontPage:
+    """A page of the front page: published articles whose time has come, newest first, with their
+    approved-comment counts (read live, so they follow every decision), in one query."""
+    page = max(page, 1)
     approved = (
         sa.select(sa.func.count(Comment.id))
         .where(Comment.article_id == Article.id, Comment.status == CommentStatus.APPROVED)
         .scalar_subquery()
     )
     rows = db.session.execute(
-        sa.select(Article, approved).order_by(Article.published_at.desc(), Article.id.desc()).limit(limit)
+        sa.select(Article, approved).where(Article.public())
+        .order_by(Article.published_at.desc(), Article.id.desc())
+        .offset((page - 1) * per_page).limit(per_page + 1)
     ).all()
-    return [ArticleSummary(article, count) for article, count in rows]
+    return FrontPage([ArticleSummary(article, count) for article, count in rows[:per_page]], page,
+                     has_older=len(rows) > per_page)
 
 
 def article_by_slug(slug: str) -> Article | None:
@@ -126,11 +138,13 @@ class ArticleView:
     byline: str
     body: str
     copyright_notice: str
-    published_at: datetime
+    status: ArticleStatus
+    published_at: datetime | None
     comments_closed: bool
+    comments_close_after_days: int | None
     comments_version: int
 
-    paragraphs = Article.paragraphs
+    is_public = Article.is_public
 
 
 _ARTICLE_VIEW_COLUMNS = [Article.__table__.c[name] for name in ArticleView.__dataclass_fields__]
@@ -138,5 +152,12 @@ _ARTICLE_VIEW_BY_SLUG = sa.select(*_ARTICLE_VIEW_COLUMNS).where(Article.slug == 
 
 
 def article_view(slug: str) -> ArticleView | None:
+    """The article at `slug`, public or not (the article page shows an unpublished one to staff)."""
     row = db.session.execute(_ARTICLE_VIEW_BY_SLUG, {"slug": slug}).first()
     return ArticleView(*row) if row else None
+
+
+def public_article_view(slug: str) -> ArticleView | None:
+    """The article at `slug` if readers may see it: drafts and scheduled articles are not there."""
+    article = article_view(slug)
+    return article if article is not None and article.is_public else None

@@ -8,7 +8,8 @@ imported comments' old anchors for it (`comments/_comment.html`).
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, redirect, request, url_for
+from flask import redirect, request, url_for
+from werkzeug.exceptions import NotFound
 
 from talkback.extensions import db
 from talkback.models import Article, ArticleRedirect
@@ -30,10 +31,17 @@ def redirect_for(path: str, query: str = ""):
     return redirect(url_for("articles.show", slug=slug), 301) if slug else None
 
 
-@bp.get("/<path:old_path>")
-def old_address(old_path: str):
-    """Any address no other route knows: an old permalink, or 404."""
-    return redirect_for(old_path) or abort(404)
+@bp.app_errorhandler(NotFound)
+def old_address(error: NotFound):
+    """An address no route knows (not a view's own 404): an old permalink's 301, or the site's 404
+    page. Done here rather than by a catch-all route, which would turn every 405 into a 404."""
+    if request.method in ("GET", "HEAD") and request.url_rule is None:
+        found = redirect_for(request.path)
+        if found is not None:
+            return found
+    from ..web import http_error  # (web.py imports the blueprints)
+
+    return http_error(error)
 
 
 def legacy_query_redirect():

@@ -1,6 +1,7 @@
 """Reader pages: the front page, an article with its comment section, the comment policy."""
 
 from flask import abort, current_app, get_flashed_messages, make_response, render_template, request
+from flask_login import current_user
 
 from talkback import settings
 from talkback.settings import Settings
@@ -10,17 +11,22 @@ from ..comments.screening import comments_closed
 from ..comments.section import comment_form, reader_prefill, section_context
 from . import bp
 from .content import ArticleView, article_view, latest_articles, policy_context, policy_text
-from .redirects import legacy_query_redirect
+from .redirects import legacy_query_redirect, redirect_for
 
 
 @bp.get("/")
 def index():
-    return legacy_query_redirect() or render_template("articles/index.html", summaries=latest_articles())
+    front = latest_articles(request.args.get("page", 1, type=int))
+    return legacy_query_redirect() or render_template("articles/index.html", front=front)
 
 
 @bp.get("/articles/<slug>")
 def show(slug: str):
-    article = article_view(slug) or abort(404)
+    article = article_view(slug)
+    if article is None:
+        return redirect_for(f"/articles/{slug}") or abort(404)  # an old address, or nothing
+    if not article.is_public:
+        return _unpublished(article)
     site = settings.current()
     page = request.args.get("cpage", type=int)
     if cookies.has_our_cookie():
@@ -34,6 +40,18 @@ def show(slug: str):
     response.vary.add("Cookie")  # which of the two a browser gets depends on its cookies
     response.add_etag()
     return response.make_conditional(request)
+
+
+def _unpublished(article: ArticleView):
+    """A draft or a scheduled article: 404 for readers, the page with a banner for editors."""
+    if not (current_user.is_authenticated and current_user.can_edit_articles):
+        abort(404)
+    site = settings.current()
+    context = section_context(article, comment_form(site), site, own_ids=[])
+    html = render_template("articles/page.html", not_published=True, **policy_context(site), **context)
+    response = make_response(html)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _anonymous_page(article: ArticleView, site: Settings, page: int | None) -> str:

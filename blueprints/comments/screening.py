@@ -96,10 +96,14 @@ FLOOD_MESSAGE = "You are posting comments too quickly. Slow down."
 
 
 def comments_closed(article: Article, settings: Settings) -> bool:
+    """Closed by hand, or by age: the article's own number of days (0: never) or else the site's."""
     if article.comments_closed:
         return True
-    days = settings["COMMENTS_CLOSE_AFTER_DAYS"]
-    return bool(days) and utcnow() - article.published_at > timedelta(days=days)
+    days = article.comments_close_after_days
+    if days is None:
+        days = settings["COMMENTS_CLOSE_AFTER_DAYS"]
+    return bool(days) and article.published_at is not None and \
+        utcnow() - article.published_at > timedelta(days=days)
 
 
 def rule_closed(article: Article, submission: Submission, settings: Settings) -> Decision | None:

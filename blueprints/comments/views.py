@@ -13,7 +13,7 @@ from talkback.database import reads_first
 from talkback.extensions import client_ip, csrf, limiter
 from talkback.models import CommentStatus
 
-from ..articles.content import article_by_slug, article_view, policy_context
+from ..articles.content import article_by_slug, policy_context, public_article_view
 from ..htmx import is_htmx, redirect_to
 from . import bp, cookies
 from .fields import count_body
@@ -113,7 +113,7 @@ def _render_section(article, form, site, status: int, **extra):
                error_message=POSTING_LIMIT_MESSAGE, on_breach=_posting_limit_reached)
 def create(slug: str):
     _reject_repeated_fields()
-    article = article_view(slug) or abort(404)
+    article = public_article_view(slug) or abort(404)
     site = settings.current()
     form = comment_form(site, formdata=request.form)
     if not form.validate():
@@ -136,7 +136,7 @@ def create(slug: str):
                                status_kind="error", status_message=outcome.decision.message)
 
     if outcome.comment.status == CommentStatus.APPROVED:
-        article = article_view(slug) or abort(404)  # its comments_version moved: the list changed
+        article = public_article_view(slug) or abort(404)  # its comments_version moved: the list changed
     author = {name: form.cleaned[name] for name in AUTHOR_FIELDS}
     own_ids = cookies.pending_ids()
     # Spam is answered exactly like a pending comment: a bot learns nothing.
@@ -179,7 +179,7 @@ def insert_smiley(slug: str):
     """Without JavaScript a smiley button submits the form here: the code is appended to the
     comment and the form comes back with everything kept (nothing is stored)."""
     _reject_repeated_fields()
-    article = article_by_slug(slug) or abort(404)
+    article = public_article_view(slug) or abort(404)
     site = settings.current()
     form = comment_form(site, formdata=request.form)
     code = request.form.get("smiley", "")
