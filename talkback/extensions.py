@@ -27,3 +27,10 @@ login_manager = LoginManager()
 limiter = Limiter(key_func=client_ip)
 # Rendered comment lists and anonymous article pages (SimpleCache, or RedisCache with REDIS_URL).
 cache = Cache()
+
+
+@limiter.request_filter
+def _reading_is_never_limited() -> bool:
+    """Only POSTs carry limits (posting, the counter, logging in): a GET skips Flask-Limiter's
+    per-request bookkeeping altogether."""
+    return request.method in ("GET", "HEAD", "OPTIONS")

@@ -178,7 +178,8 @@ _STATE_STATEMENT = sa.union_all(
 
 
 def _read_state() -> SiteState:
-    rows = [tuple(row) for row in db.session.execute(_STATE_STATEMENT)]
+    # On the session's connection (it sees this transaction's own changes), as Core.
+    rows = [tuple(row) for row in db.session.connection().execute(_STATE_STATEMENT)]
     overrides = {name: json.loads(value) for kind, name, _, value in rows
                  if kind == 0 and name in EDITABLE_KEYS}
     rules = tuple(sorted(Rule(number, text) for kind, _, number, text in rows if kind == 1))

@@ -153,7 +153,8 @@ _ARTICLE_VIEW_BY_SLUG = sa.select(*_ARTICLE_VIEW_COLUMNS).where(Article.slug == 
 
 def article_view(slug: str) -> ArticleView | None:
     """The article at `slug`, public or not (the article page shows an unpublished one to staff)."""
-    row = db.session.execute(_ARTICLE_VIEW_BY_SLUG, {"slug": slug}).first()
+    # On the session's connection, as Core: the ORM's execute path costs more than the query.
+    row = db.session.connection().execute(_ARTICLE_VIEW_BY_SLUG, {"slug": slug}).first()
     return ArticleView(*row) if row else None
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import astuple
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -123,7 +122,8 @@ def smiley_bar_html(article: Article | ArticleView) -> Markup:
 
 def page_key(article: ArticleView, page: int | None, closed: bool) -> str:
     """The key of an article page as every reader without a cookie of ours is sent it."""
-    return "page:" + _digest(shown_config_digest(), request.script_root, astuple(article), closed,
+    row = [getattr(article, name) for name in article.__dataclass_fields__]  # (astuple deep-copies)
+    return "page:" + _digest(shown_config_digest(), request.script_root, row, closed,
                              NEWEST if page is None else max(page, 1), settings.site_state().digest)
 
 
