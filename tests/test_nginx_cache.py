@@ -149,3 +149,10 @@ def test_an_approval_reaches_anonymous_readers_within_max_age(site: Site) -> Non
     after = [Browser().get(site.article()) for _ in range(2)]
     assert all(body in page.text for page in after), [cache_status(page) for page in after]
     assert cache_status(after[1]) == "HIT"
+
+
+def test_docs_deploy_shows_exactly_this_configuration() -> None:
+    """docs/deploy.md quotes deploy/nginx/talkback.conf verbatim, so the guide is what is tested."""
+    root = Path(__file__).resolve().parents[1]
+    conf = (root / "deploy/nginx/talkback.conf").read_text()
+    assert f"```nginx\n{conf}```" in (root / "docs/deploy.md").read_text()
