@@ -38,7 +38,7 @@ DEFAULT_REDIS = "redis://127.0.0.1:6379/14"  # a database number of its own; key
 def unavailable(reason: str) -> None:
     """Skip locally; fail in CI, where the service is supposed to be running."""
     if IN_CI:
-        pytest.fail(f"{reason} (CI=true: .ci/run starts this service, so it must be there)")
+        pytest.fail(f"{reason} (CI=true: .ci/run installs or starts it, so it must be there)")
     pytest.skip(reason)
 
 

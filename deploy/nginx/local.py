@@ -29,6 +29,9 @@ STATIC_DIR = "/srv/talkback/static/"
 
 
 def executable() -> str | None:
+    """The nginx binary: TALKBACK_NGINX if set (None when it does not exist), else the system's."""
+    if chosen := os.environ.get("TALKBACK_NGINX"):
+        return chosen if os.access(chosen, os.X_OK) else None
     return shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/usr/local/sbin")
 
 
