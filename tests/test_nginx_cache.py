@@ -92,6 +92,9 @@ def test_a_second_anonymous_read_is_a_cache_hit_with_the_same_bytes(site: Site) 
     assert second.text == first.text and second.headers["ETag"] == first.headers["ETag"]
     assert "Set-Cookie" not in first.headers and "Set-Cookie" not in second.headers
     assert first.headers["Cache-Control"] == f"public, max-age={MAX_AGE}"
+    # Someone else's cookie on the domain (analytics) neither bypasses nor splits the cache.
+    other = Browser().get(site.article(), headers={"Cookie": "_ga=GA1.1.12345; theme=dark"})
+    assert cache_status(other) == "HIT" and other.text == first.text
 
 
 def test_static_files_come_from_the_checkout(site: Site) -> None:
