@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 from pathlib import Path
@@ -11,8 +12,6 @@ from typing import Any
 from flask import Flask
 
 from talkback import config as default_config
-from talkback.sessions import LazySessionInterface
-from talkback.web_request import Request
 
 ROOT_DIR = Path(__file__).resolve().parent
 DEFAULT_INSTANCE = ROOT_DIR / "instance"
@@ -22,11 +21,9 @@ MIGRATIONS_DIR = ROOT_DIR / "talkback" / "migrations"
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     instance_path = os.environ.get("TALKBACK_INSTANCE_PATH") or str(DEFAULT_INSTANCE)
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
-    app.session_interface = LazySessionInterface()
-    app.request_class = Request
     _configure(app, test_config)
 
-    from talkback.extensions import csrf, db, limiter, login_manager, migrate
+    from talkback.extensions import cache, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True,
@@ -34,6 +31,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
     limiter.init_app(app)
+    cache.init_app(app)
 
     from blueprints import web
 
@@ -50,11 +48,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(moderation_bp)
 
     from blueprints import ops
-    from blueprints.articles import reader_page
-    from blueprints.comments import counter
 
-    counter.init_app(app)  # the live counter's common case, in front of Flask
-    reader_page.init_app(app)  # a kept article page, for a reader with nothing of their own on it
     ops.init_app(app)  # /healthz, request log, ProxyFix (around everything above)
 
     from talkback import cli, startup
@@ -92,13 +86,23 @@ def _configure(app: Flask, test_config: dict[str, Any] | None) -> None:
             )
         app.config["SECRET_KEY"] = _instance_secret_key(app)
 
-    # Limits, screening and the comment cache share state through Redis when it is configured.
+    # Limits, screening and the page cache share state through Redis when it is configured.
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
+    if app.config["REDIS_URL"]:
+        app.config.setdefault("CACHE_TYPE", "RedisCache")
+        app.config.setdefault("CACHE_REDIS_URL", app.config["REDIS_URL"])
+    app.config.setdefault("CACHE_TYPE", "SimpleCache")
+    # Per database: two sites sharing one Redis never read each other's pages.
+    database = hashlib.sha256(app.config["DATABASE_URL"].encode()).hexdigest()[:12]
+    app.config.setdefault("CACHE_KEY_PREFIX", f"talkback:{database}:")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     app.config.setdefault("RATELIMIT_ENABLED", True)
 
     https = bool(app.config["HTTPS"])
     app.config.update(
+        # Every cookie of ours starts with talkback_ (a proxy cache bypasses on them; docs/deploy.md).
+        SESSION_COOKIE_NAME="talkback_session",
+        REMEMBER_COOKIE_NAME="talkback_remember",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=https,
@@ -106,7 +110,7 @@ def _configure(app: Flask, test_config: dict[str, Any] | None) -> None:
         REMEMBER_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_SECURE=https,
         PREFERRED_URL_SCHEME="https" if https else "http",
-        WTF_CSRF_TIME_LIMIT=None,  # a reader may take an hour over a comment; the token is per session
+        WTF_CSRF_TIME_LIMIT=None,  # staff forms: the token lives as long as the login session
     )
 
 

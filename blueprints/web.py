@@ -17,8 +17,9 @@ from blueprints.comments.text import excerpt, render_body
 from blueprints.htmx import is_htmx, render_page_or_fragment
 from talkback.extensions import db, login_manager
 from talkback.models import Moderator
-from talkback.sessions import csrf_token
-from talkback.web_request import NOT_UTF8_MESSAGE
+
+NOT_UTF8_MESSAGE = "The text you sent was not valid UTF-8. Please check it and send it again."
+FORM_MIMETYPE = "application/x-www-form-urlencoded"
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -86,7 +87,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["isodate"] = lambda value: value.isoformat()
     app.jinja_env.filters["comment_html"] = _comment_html
     app.jinja_env.filters["excerpt"] = excerpt
-    app.jinja_env.globals["csrf_token"] = csrf_token
     app.jinja_env.globals["is_htmx"] = is_htmx
     app.jinja_env.globals["htmx_config"] = json.dumps(HTMX_CONFIG, separators=(",", ":"))
     app.jinja_env.trim_blocks = True
@@ -113,14 +113,23 @@ def security_header_values(https: bool) -> tuple[tuple[str, str], ...]:
 
 
 def _reject_non_utf8():
-    """Werkzeug would quietly replace bad bytes; we answer 400 instead of storing mangled text.
-    Form bodies are checked as they are parsed (web_request.StrictFormDataParser)."""
-    if not request.query_string:
-        return
-    try:
-        urllib.parse.unquote_to_bytes(request.query_string).decode("utf-8")
-    except UnicodeDecodeError:
+    """Werkzeug quietly re-quotes bytes that are not UTF-8; we answer 400 instead of storing mangled
+    text. The query string and a form body are checked before anything parses them (the body is
+    read once: Werkzeug's form parser then reads the cached bytes)."""
+    if request.query_string and not is_utf8(request.query_string):
         abort(400, NOT_UTF8_MESSAGE)
+    if request.mimetype == FORM_MIMETYPE and not is_utf8(request.get_data(cache=True)):
+        abort(400, NOT_UTF8_MESSAGE)
+
+
+def is_utf8(form_encoded: bytes) -> bool:
+    """Whether every name and value of a form-encoded (or query) string is UTF-8 once unquoted.
+    (Separators are ASCII, so checking the whole string unquoted checks each part.)"""
+    try:
+        urllib.parse.unquote_to_bytes(form_encoded).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _render_error(status: int, message: str, title: str | None = None):

@@ -38,7 +38,7 @@ def seed_command() -> None:
     no articles. Safe to run again: it adds only what is missing."""
     from .startup import seed
 
-    seed(current_app._get_current_object())  # type: ignore[attr-defined]
+    seed(current_app)  # type: ignore[arg-type]  (the proxy stands for the app)
     click.echo("Seeded the comment policy rules" + (" and the demo content." if current_app.config[
         "DEMO_CONTENT"] else "."))
 
@@ -95,7 +95,4 @@ def import_command(path: str, replace: bool) -> None:
         counts = import_data(data, replace=replace)
     except (TransferError, json.JSONDecodeError, KeyError, TypeError, ValueError) as error:
         raise click.ClickException(f"Nothing was imported. {error}") from error
-    from . import settings
-
-    settings.load_snapshot()
     click.echo(f"Imported: {_summary(counts)}")

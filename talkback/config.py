@@ -34,7 +34,7 @@ PENDING_COOKIE_MAX_AGE = 60 * 60 * 24 * 90
 REMEMBER_AUTHOR_MAX_AGE = 60 * 60 * 24 * 365
 
 # --- Screening (all site settings) ------------------------------------------------------------
-# The rules run in this order (talkback/blueprints/comments/screening.py): closed → duplicate (409)
+# The rules run in this order (blueprints/comments/screening.py): closed → duplicate (409)
 # → flood (429) → honeypot / too fast (spam) → disallowed words (spam) → hold words and links (held,
 # with markers the dashboard shows) → trust mode. Spam is answered like any pending comment.
 # Seconds a reader must wait between two comments (same IP or same email). 0 turns it off.
@@ -45,16 +45,15 @@ COMMENT_FLOOD_SECONDS = 15
 COMMENT_RATE_LIMIT = "5 per minute; 50 per day"
 # Per-IP limit on the live character counter, which fires at each pause in typing. Empty: off.
 COUNTER_RATE_LIMIT = "120 per minute"
-# The counter's ordinary requests are answered in front of Flask (comments/counter.py), with the
-# same bytes as its Flask view. False sends every one through the view (the tests compare the two).
-COUNTER_FAST_PATH = True
-# A first visit to an article (no cookie of ours) whose page is already rendered and kept is
-# answered in front of Flask (articles/first_visit.py), with the same bytes as the view. False
-# sends every one through the view (the tests compare the two).
-ARTICLE_FAST_PATH = True
 # A form sent sooner than this after it was rendered (signed stamp in the form) is stored as spam.
 # A form with a missing or forged stamp, or with the hidden honeypot field filled in, is spam too.
+# The stamp is made when the page is rendered, and an anonymous page is rendered once for everyone
+# for up to PAGE_CACHE_SECONDS (+ ARTICLE_MAX_AGE in HTTP caches): the check then only ever finds a
+# form older than it is, never younger (see docs/design.md, "The reader's path as built").
 COMMENT_MIN_FILL_SECONDS = 3
+# A form stamp older than this (seconds) has expired: the comment is held for a moderator with the
+# marker "form stamp expired" (a reader who left the tab open overnight is never binned as spam).
+FORM_STAMP_MAX_AGE = 60 * 60 * 24
 # A comment with this many links or more is held with a marker ("3 links").
 COMMENT_MAX_LINKS = 2
 # Words or phrases that mark a comment as spam: case-insensitive, whole words, in the name, email,
@@ -83,20 +82,27 @@ PASSWORD_HASH_PROFILE = "RFC_9106_LOW_MEMORY"  # noqa: S105 (a profile name, not
 # Seconds an "Undo" stays offered after a decision.
 UNDO_SECONDS = 600
 
-# --- Shared state ---------------------------------------------------------------------------
-# Redis for limiter counters and the comment-list cache when several processes serve the site.
+# --- Shared state and caching ------------------------------------------------------------------
+# Redis for limiter counters and the page cache when several processes serve the site.
 # None: kept in each process, which is right for `flask run`; with several gunicorn workers or
 # machines, limits only hold across them when this is set (e.g. redis://127.0.0.1:6379/0).
 REDIS_URL = None
-# Rendered pages of approved comments kept per process when REDIS_URL is not set (an LRU; a page
-# is a few tens of KiB). Entries are keyed on the article's comments_version, so a moderation
-# decision is seen at once by every process.
-COMMENT_CACHE_SIZE = 512
-# Seconds a cached page of comments lives in Redis (outdated versions are never read again).
+# Browsers and proxy caches (nginx proxy_cache, a CDN) may keep an anonymous article page (a reader
+# with no cookie of ours) this many seconds: `Cache-Control: public, max-age=N`. After that they ask
+# again with If-None-Match and get 304 while the page is unchanged. A moderation decision shows to
+# anonymous readers at most this late.
+ARTICLE_MAX_AGE = 10
+# Seconds a rendered anonymous article page is kept in Flask-Caching. Its key holds everything the
+# page shows (the article's comments_version, the settings, the comment page), so a decision or a
+# settings change is seen at once; this only bounds how old the form stamp in it can be.
+PAGE_CACHE_SECONDS = 300
+# Seconds a rendered page of approved comments is kept (keyed on the article's comments_version,
+# so outdated pages are simply never asked for again).
 COMMENT_CACHE_TTL = 60 * 60 * 24
-# Whole article pages kept per process for first-time visitors (the CSRF token is filled in per
-# request). 0 turns it off.
-PAGE_CACHE_SIZE = 256
+# Flask-Caching's own keys may be set too. create_app() fills in: CACHE_TYPE (SimpleCache, one per
+# process; RedisCache with CACHE_REDIS_URL = REDIS_URL when REDIS_URL is set) and CACHE_KEY_PREFIX
+# ("talkback:<digest of DATABASE_URL>:", so two sites sharing one Redis never mix). SimpleCache
+# keeps at most CACHE_THRESHOLD (default 500) entries.
 # Flask-Limiter's own keys may be set too: RATELIMIT_STORAGE_URI (default: REDIS_URL, else
 # memory://), RATELIMIT_ENABLED (default True; the tests turn it off) and RATELIMIT_HEADERS_ENABLED
 # (default True: X-RateLimit-* and Retry-After headers). They are filled in by create_app().

@@ -32,7 +32,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from .extensions import db
-from .models import utcnow
+from .models import Article, utcnow
 
 FORMAT = "talkback-export"
 VERSION = 1
@@ -243,6 +243,8 @@ def import_data(data: dict[str, Any], replace: bool = False) -> dict[str, int]:
     counts: dict[str, int] = {}
     with db.engine.begin() as conn:
         _check(data, conn, replace)
+        versions = Article.__table__.c.comments_version
+        replaced_versions = conn.execute(sa.select(sa.func.max(versions))).scalar()  # None: no articles
         if replace:
             for table in reversed(tables()):
                 conn.execute(table.delete())
@@ -273,5 +275,9 @@ def import_data(data: dict[str, Any], replace: bool = False) -> dict[str, int]:
                 if links:
                     conn.execute(statement, links)
             counts[table.name] = len(rows)
+        if replaced_versions is not None:
+            # Every article's comments_version moves past those of the articles replaced, so no page
+            # cached before (blueprints/comments/cache.py) is read again under a reused article id.
+            conn.execute(Article.__table__.update().values(comments_version=versions + replaced_versions + 1))
         _reset_sequences(conn)
     return counts

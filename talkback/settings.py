@@ -1,8 +1,8 @@
 """Site settings: config defaults that an admin may override from the dashboard.
 
-A request reads every override in one query (cached on `g`). The live counter must not touch the
-database, so it reads the snapshot the last full request in this process left behind
-(`snapshot()`); the snapshot is loaded at start too, so a fresh process has one.
+A request reads every override, with the policy rules, in one query (kept on `g` for the rest of
+the request), so an admin's change holds from the next request on, in every process: the counter
+and the validator read the same settings.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ import sqlalchemy as sa
 from flask import current_app, g
 from limits import parse_many
 
-from .database import DirectRead
 from .extensions import db
 from .models import PolicyRule, SettingChange, SiteSetting, utcnow
 
@@ -129,9 +128,6 @@ EDITABLE: tuple[SettingSpec, ...] = (
 )
 EDITABLE_KEYS = {spec.key: spec for spec in EDITABLE}
 
-_snapshot: dict[str, Any] = {}
-
-
 class Settings:
     """Overrides from the database over the app's config."""
 
@@ -155,14 +151,6 @@ class Settings:
             return default
 
 
-def _load() -> dict[str, Any]:
-    rows = db.session.execute(db.select(SiteSetting.key, SiteSetting.value)).all()
-    overrides = {key: value for key, value in rows if key in EDITABLE_KEYS}
-    _snapshot.clear()
-    _snapshot.update(overrides)
-    return overrides
-
-
 @dataclass(frozen=True, order=True)
 class Rule:
     """A policy rule as readers see it (the moderation pages use the model)."""
@@ -179,33 +167,23 @@ class SiteState:
     digest: str = ""
 
 
-# Settings overrides and policy rules in one Core statement (the reader pages need both). Both are
-# read on every request, so an admin's change shows at once in every process; only the parsing is
-# kept, for as long as the rows read are the same.
-_STATE_STATEMENT = DirectRead(sa.union_all(
+# Settings overrides and policy rules in one Core statement (the reader pages need both), read on
+# every request.
+_STATE_STATEMENT = sa.union_all(
     sa.select(sa.literal(0).label("kind"), SiteSetting.key.label("name"),
               sa.cast(sa.null(), sa.Integer).label("number"),
               sa.cast(SiteSetting.value, sa.Text).label("value")),
     sa.select(sa.literal(1), sa.cast(sa.null(), sa.String), PolicyRule.number, PolicyRule.text),
-))
-_parsed: dict[tuple, SiteState] = {}
+)
 
 
 def _read_state() -> SiteState:
-    rows = tuple(_STATE_STATEMENT.rows())
-    state = _parsed.get(rows)
-    if state is None:
-        overrides = {name: json.loads(value) for kind, name, _, value in rows
-                     if kind == 0 and name in EDITABLE_KEYS}
-        rules = tuple(sorted(Rule(number, text) for kind, _, number, text in rows if kind == 1))
-        digest = hashlib.sha256(json.dumps(sorted(rows, key=repr), default=str).encode()).hexdigest()
-        state = SiteState(overrides, rules, digest)
-        _parsed.clear()  # the last rows only: they change only when an admin edits
-        _parsed[rows] = state
-    if _snapshot != state.overrides:
-        _snapshot.clear()
-        _snapshot.update(state.overrides)
-    return state
+    rows = [tuple(row) for row in db.session.execute(_STATE_STATEMENT)]
+    overrides = {name: json.loads(value) for kind, name, _, value in rows
+                 if kind == 0 and name in EDITABLE_KEYS}
+    rules = tuple(sorted(Rule(number, text) for kind, _, number, text in rows if kind == 1))
+    digest = hashlib.sha256(json.dumps(sorted(rows, key=repr), default=str).encode()).hexdigest()
+    return SiteState(overrides, rules, digest)
 
 
 def site_state() -> SiteState:
@@ -225,16 +203,6 @@ def current() -> Settings:
 def public_rules() -> tuple[Rule, ...]:
     """The policy rules, numbered in order (read with the settings)."""
     return site_state().rules
-
-
-def snapshot(config: dict[str, Any] | None = None) -> Settings:
-    """Settings without a query, as the last full request in this process saw them (over `config`,
-    the app's config, outside an app context)."""
-    return Settings(dict(_snapshot), config)
-
-
-def load_snapshot() -> None:
-    _load()
 
 
 def change(key: str, value: Any, moderator_id: int | None) -> bool:

@@ -1,11 +1,10 @@
-"""What happens when the app starts: engine set-up, migrations, seed data, settings snapshot."""
+"""What happens when the app starts: engine set-up, migrations, seed data."""
 
 from __future__ import annotations
 
 from flask import Flask
 from flask_migrate import upgrade
 
-from . import settings
 from .database import configure_engine
 from .extensions import db
 
@@ -16,8 +15,6 @@ def prepare(app: Flask) -> None:
         if app.config["AUTO_MIGRATE"]:
             upgrade(directory=app.extensions["migrate"].directory)
             seed(app)
-        if _schema_ready():
-            settings.load_snapshot()
 
 
 def seed(app: Flask) -> None:
@@ -29,6 +26,3 @@ def seed(app: Flask) -> None:
         load_demo_content()
     db.session.commit()
 
-
-def _schema_ready() -> bool:
-    return db.inspect(db.engine).has_table("site_setting")

@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
-from support import csrf_from  # noqa: F401  (re-exported for tests)
+from support import MODERATOR_PASSWORD, csrf_from, log_in  # noqa: F401  (re-exported for tests)
 
 from app import create_app
 from talkback.extensions import db
@@ -146,9 +146,6 @@ def article(app: Flask):
 
 # --- Moderators ---------------------------------------------------------------------------------
 
-MODERATOR_PASSWORD = "correct horse battery staple"
-
-
 @pytest.fixture
 def make_moderator(app: Flask) -> Callable[..., int]:
     """make_moderator(name, admin=False, password=MODERATOR_PASSWORD) → the new moderator's id."""
@@ -160,13 +157,6 @@ def make_moderator(app: Flask) -> Callable[..., int]:
             return accounts.create_moderator(name, password, Role.ADMIN if admin else Role.MODERATOR).id
 
     return create
-
-
-def log_in(client: FlaskClient, name: str, password: str = MODERATOR_PASSWORD, **extra: str):
-    """Logs in through the login form, as a browser would (CSRF token from the page)."""
-    token = csrf_from(client.get("/moderation/login").get_data(as_text=True))
-    return client.post("/moderation/login", data={"csrf_token": token, "name": name, "password": password,
-                                                   **extra})
 
 
 @pytest.fixture

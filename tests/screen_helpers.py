@@ -1,8 +1,8 @@
 """Helpers shared by the screening, security, hostile-input and concurrency tests.
 
-Posting goes through the real form: the article page is fetched as a browser would, and its CSRF
-token and signed render stamp are sent back. `age` back-dates the stamp (in seconds) so the
-"sent too fast" rule can be tested without sleeping.
+Posting goes through the real form: the article page is fetched as a browser would, and its signed
+render stamp is sent back (the reader's form has no CSRF token: its views check the origin).
+`age` back-dates the stamp (in seconds) so the "sent too fast" rule can be tested without sleeping.
 """
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ from html.parser import HTMLParser
 from typing import Any
 
 import sqlalchemy as sa
+import support
 from flask import Flask
 from flask.testing import FlaskClient
-from flask_login.utils import _create_identifier
+from support import MODERATOR_PASSWORD
 
 from blueprints.comments.forms import form_stamp
 from talkback.extensions import db
@@ -24,13 +25,13 @@ from talkback.models import Comment, Moderator, Role
 HTMX = {"HX-Request": "true"}
 TEST_AGENT = "talkback-tests/1.0"
 
-_HIDDEN = re.compile(r'<input[^>]*name="(csrf_token|rendered_at)"[^>]*value="([^"]*)"')
+_HIDDEN = re.compile(r'<input[^>]*name="(rendered_at)"[^>]*value="([^"]*)"')
 
 
 def form_tokens(html: str) -> dict[str, str]:
-    """The hidden csrf_token and rendered_at of the comment form on a page."""
+    """The hidden rendered_at of the comment form on a page."""
     found = dict(_HIDDEN.findall(html))
-    assert "csrf_token" in found, "no comment form on the page"
+    assert "rendered_at" in found, "no comment form on the page"
     return found
 
 
@@ -73,26 +74,18 @@ def stored(app: Flask, **where: Any) -> list[Comment]:
 
 
 def create_moderator(app: Flask, name: str = "mod", role: Role = Role.MODERATOR) -> int:
+    from blueprints.auth import accounts
+
     with app.app_context():
-        moderator = Moderator(name=name, password_hash="!", role=role)
-        db.session.add(moderator)
-        db.session.commit()
-        return moderator.id
+        return accounts.create_moderator(name, MODERATOR_PASSWORD, role).id
 
 
 def log_in(app: Flask, client: FlaskClient, moderator_id: int) -> None:
-    """Logs the client in as a moderator through Flask-Login's session keys (strong protection
-    included), without depending on the dashboard's login form."""
+    """Logs the client in as a moderator through the real login form."""
     client.environ_base["HTTP_USER_AGENT"] = TEST_AGENT
     with app.app_context():
-        moderator = db.session.get(Moderator, moderator_id)
-        user_id = moderator.get_id()
-    with app.test_request_context(environ_base={"REMOTE_ADDR": "127.0.0.1", "HTTP_USER_AGENT": TEST_AGENT}):
-        identifier = _create_identifier()
-    with client.session_transaction() as session:
-        session["_user_id"] = user_id
-        session["_fresh"] = True
-        session["_id"] = identifier
+        name = db.session.get(Moderator, moderator_id).name
+    assert support.log_in(client, name).status_code == 303
 
 
 class ElementCollector(HTMLParser):

@@ -9,7 +9,6 @@ from contextlib import contextmanager
 import sqlalchemy as sa
 from flask import Flask
 
-from talkback.database import direct_read_executed
 from talkback.extensions import db
 
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
@@ -25,22 +24,26 @@ def csrf_from(html: str) -> str:
 
 @contextmanager
 def counting(app: Flask) -> Iterator[list[str]]:
-    """Collects the SQL statements the app's engine runs inside the block: through SQLAlchemy, and
-    straight on a DBAPI connection (database.DirectRead)."""
+    """Collects the SQL statements the app's engine runs inside the block."""
     statements: list[str] = []
 
     def before(conn, cursor, statement, parameters, context, executemany):
         statements.append(statement)
 
-    def direct(_read, statement):
-        statements.append(statement)
-
     with app.app_context():
         engine = db.engine
     sa.event.listen(engine, "before_cursor_execute", before)
-    direct_read_executed.connect(direct)
     try:
         yield statements
     finally:
         sa.event.remove(engine, "before_cursor_execute", before)
-        direct_read_executed.disconnect(direct)
+
+
+MODERATOR_PASSWORD = "correct horse battery staple"
+
+
+def log_in(client, name: str, password: str = MODERATOR_PASSWORD, **extra: str):
+    """Logs in through the login form, as a browser would (CSRF token from the page)."""
+    token = csrf_from(client.get("/moderation/login").get_data(as_text=True))
+    return client.post("/moderation/login", data={"csrf_token": token, "name": name, "password": password,
+                                                   **extra})

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 from flask import abort
-from screen_helpers import HTMX, collect, post_comment
-from support import csrf_from
+from screen_helpers import HTMX, collect, post_comment, stored
 
 from blueprints.web import CONTENT_SECURITY_POLICY, ERROR_MESSAGES
 
@@ -33,20 +32,19 @@ def probe_app(make_app):
 def _responses(app, article_slug):
     client = app.test_client()
     page = client.get(f"/articles/{article_slug}")
-
-    csrf = csrf_from(page.get_data(as_text=True))
     return {
         "page": page,
         "front": client.get("/"),
         "policy": client.get("/policy"),
-        "htmx fragment": client.post(f"/articles/{article_slug}/comments", headers=HTMX,
-                                     data={"csrf_token": csrf}),
-        "counter": client.post("/comments/counter", data={"body": "x", "csrf_token": csrf}, headers=HTMX),
+        "htmx fragment": client.post(f"/articles/{article_slug}/comments", headers=HTMX, data={}),
+        "counter": client.post("/comments/counter", data={"body": "x"}, headers=HTMX),
         "static": client.get("/static/css/site.css"),
         "redirect": post_comment(app, client, article_slug, body="a redirect"),
         "404": client.get("/no/such/page"),
         "405": client.get("/_probe/post-only"),
-        "csrf 400": client.post(f"/articles/{article_slug}/comments", data={"body": "x"}),
+        "cross-site 403": client.post(f"/articles/{article_slug}/comments", data={"body": "x"},
+                                      headers={"Sec-Fetch-Site": "cross-site"}),
+        "csrf 400": client.post("/moderation/logout", data={}),
         "500": client.get("/_probe/explode"),
         "login": client.get("/moderation/", follow_redirects=False),
     }
@@ -92,12 +90,12 @@ def test_cookies_are_httponly_lax_and_secure_on_https(make_app, https):
         slug = Article.query.first().slug
     first = client.get(f"/articles/{slug}")
     cookies = _cookies(first)
-    # Over HTTPS Flask-WTF also checks that the Referer is this site.
-    referer = {"Referer": f"https://localhost/articles/{slug}"}
-    posted = post_comment(app, client, slug, remember="y", body="remember me", headers=referer)
+    assert cookies == {}  # reading sets none
+    posted = post_comment(app, client, slug, remember="y", body="remember me")
     assert posted.status_code == 303, posted.get_data(as_text=True)
     cookies.update(_cookies(posted))
-    assert {"session", "talkback_pending", "talkback_author"} <= set(cookies)
+    assert {"talkback_session", "talkback_pending", "talkback_author"} <= set(cookies)
+    assert all(name.startswith("talkback_") for name in cookies)
     for name, header in cookies.items():
         if "Max-Age=0" in header:
             continue  # a deletion (Flask-Login clears remember_token for anonymous readers)
@@ -109,10 +107,12 @@ def test_cookies_are_httponly_lax_and_secure_on_https(make_app, https):
 def test_no_email_address_on_public_pages(app, client, article):
     post_comment(app, client, article.slug, author_email="hidden.person@example.org", body="psst")
     with app.app_context():
+        from blueprints.comments.cache import bump_comments_version
         from talkback.extensions import db
         from talkback.models import Comment
 
         db.session.execute(db.update(Comment).values(status="approved"))
+        bump_comments_version(article.id)
         db.session.commit()
     visitor = app.test_client()
     for url in ("/", f"/articles/{article.slug}", "/policy"):
@@ -162,11 +162,59 @@ def test_405_says_what_is_allowed(probe_app):
     assert response.status_code == 405 and "POST" in response.headers["Allow"]
 
 
-def test_csrf_failure_is_a_friendly_400(app, client, article):
+def test_csrf_failure_is_a_friendly_400(app, moderator_client):
+    """Staff forms keep Flask-WTF's session token; without it, a page that says what to do."""
     for headers in ({}, HTMX):
-        response = client.post(f"/articles/{article.slug}/comments", data={"body": "x"}, headers=headers)
+        response = moderator_client.post("/moderation/logout", data={}, headers=headers)
         assert response.status_code == 400
         assert "Please reload the page" in response.get_data(as_text=True)
+
+
+# --- The reader's POSTs: no token, refused when a browser says another site sent them ----------
+
+READER_POSTS = ("comments", "comments/smiley", "counter")
+
+
+def _reader_post(app, client, slug: str, which: str, headers: dict[str, str]):
+    if which == "counter":
+        return client.post("/comments/counter", data={"body": "x"}, headers=headers)
+    if which == "comments/smiley":
+        return client.post(f"/articles/{slug}/comments/smiley", data={"smiley": ":)", "body": "x"},
+                           headers=headers)
+    return post_comment(app, client, slug, headers=headers, body="Posted from wherever.")
+
+
+@pytest.mark.parametrize("which", READER_POSTS)
+@pytest.mark.parametrize("headers", [
+    {"Sec-Fetch-Site": "cross-site", "Origin": "http://evil.example"},
+    {"Sec-Fetch-Site": "same-site"},
+    {"Origin": "http://evil.example"},
+    {"Origin": "null"},
+])
+def test_a_cross_site_post_is_refused_and_nothing_is_stored(app, article, which, headers):
+    client = app.test_client()
+    for htmx in (False, True):
+        response = _reader_post(app, client, article.slug, which, {**headers, **(HTMX if htmx else {})})
+        assert response.status_code == 403
+        html = response.get_data(as_text=True)
+        assert "sent from another site" in html and 'data-status="403"' in html
+        # htmx puts it in the error region: the form, and the reader's text, stay as they are.
+        assert ("<html" in html) is not htmx
+    assert stored(app, body="Posted from wherever.") == []
+
+
+@pytest.mark.parametrize("which", READER_POSTS)
+@pytest.mark.parametrize("headers", [
+    {"Sec-Fetch-Site": "same-origin", "Origin": "http://localhost"},
+    {"Sec-Fetch-Site": "none"},
+    {"Origin": "http://localhost"},
+    {},  # neither header: not a browser, screened like anyone
+])
+def test_a_same_origin_or_headerless_post_works(app, article, which, headers):
+    response = _reader_post(app, app.test_client(), article.slug, which, headers)
+    assert response.status_code in (200, 303), response.get_data(as_text=True)[:300]
+    if which == "comments":
+        assert len(stored(app, body="Posted from wherever.")) == 1
 
 
 @pytest.mark.parametrize("url", ["/", "/policy", "/no/such/page", "ARTICLE"])

@@ -184,17 +184,35 @@ def test_a_comment_posted_on_one_server_is_moderated_on_the_other_and_shows_on_b
 def test_rate_limits_count_across_both_servers(site: Site) -> None:
     """The live counter's limit: the calls of one client address add up over A and B."""
     client = Browser(forwarded_for="203.0.113.20")
-    token = csrf_token(client.get(f"{site.a.url}/articles/{site.slug}").text)
+    client.get(f"{site.a.url}/articles/{site.slug}")
     statuses = [
-        client.post(f"{server.url}/comments/counter", {"csrf_token": token, "body": "typing…"}).status
+        client.post(f"{server.url}/comments/counter", {"body": "typing…"}).status
         for server in [site.a, site.b] * COUNTER_LIMIT
     ][: COUNTER_LIMIT + 1]
     assert statuses == [200] * COUNTER_LIMIT + [429]
     # Another client address is not affected.
     other = Browser(forwarded_for="203.0.113.21")
-    other_token = csrf_token(other.get(f"{site.b.url}/articles/{site.slug}").text)
-    response = other.post(f"{site.b.url}/comments/counter", {"csrf_token": other_token, "body": "x"})
+    other.get(f"{site.b.url}/articles/{site.slug}")
+    response = other.post(f"{site.b.url}/comments/counter", {"body": "x"})
     assert response.status == 200
+
+
+def test_counter_and_validator_agree_on_both_servers_after_a_limit_change(site: Site) -> None:
+    """COMMENT_MAX_LENGTH changed in the database (as the settings page stores it): every following
+    counter answer and every following post, on A and on B, apply the new limit."""
+    site.sql("INSERT INTO site_setting (key, value, updated_at) VALUES "
+             "('COMMENT_MAX_LENGTH', '20', now() at time zone 'utc')")
+    try:
+        for n, server in enumerate([site.a, site.b] * 2):
+            client = Browser(forwarded_for=f"203.0.113.{60 + n}")
+            counted = client.post(f"{server.url}/comments/counter", {"body": "x" * 21})
+            assert "1 character too many" in counted.text, counted.text
+            refused = _post_comment(client, server, site.slug, "y" * 21, f"limit{n}@example.org")
+            assert refused.status == 422
+            fits = _post_comment(client, server, site.slug, f"fits {n} " + "z" * 12, f"limit{n}@example.org")
+            assert fits.status == 303, fits.text[:300]
+    finally:
+        site.sql("DELETE FROM site_setting WHERE key = 'COMMENT_MAX_LENGTH'")
 
 
 def test_comment_rate_limit_counts_across_both_servers(site: Site) -> None:

@@ -12,7 +12,6 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import current_app
 
-from talkback.database import DirectRead
 from talkback.extensions import db
 from talkback.models import Article, Comment, CommentStatus, PolicyRule
 from talkback.settings import Settings, public_rules
@@ -118,8 +117,8 @@ def article_by_slug(slug: str) -> Article | None:
 @dataclass(frozen=True)
 class ArticleView:
     """An article as the reader's page shows it: the row's values, read with a Core statement
-    (about half the cost of loading the model on the hottest page). Read-only; views that write
-    use `article_by_slug`."""
+    (about half the cost of loading the model on the hottest page), and part of the page's cache
+    key (comments/cache.py). Read-only; views that write use `article_by_slug`."""
 
     id: int
     slug: str
@@ -135,10 +134,9 @@ class ArticleView:
 
 
 _ARTICLE_VIEW_COLUMNS = [Article.__table__.c[name] for name in ArticleView.__dataclass_fields__]
-_ARTICLE_VIEW_BY_SLUG = DirectRead(
-    sa.select(*_ARTICLE_VIEW_COLUMNS).where(Article.slug == sa.bindparam("slug")))
+_ARTICLE_VIEW_BY_SLUG = sa.select(*_ARTICLE_VIEW_COLUMNS).where(Article.slug == sa.bindparam("slug"))
 
 
 def article_view(slug: str) -> ArticleView | None:
-    rows = _ARTICLE_VIEW_BY_SLUG.rows(slug=slug)
-    return ArticleView(*rows[0]) if rows else None
+    row = db.session.execute(_ARTICLE_VIEW_BY_SLUG, {"slug": slug}).first()
+    return ArticleView(*row) if row else None

@@ -18,8 +18,17 @@ def _serializer(salt: str) -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=salt)
 
 
+def has_our_cookie() -> bool:
+    """Whether the request carries any cookie of ours (the session, a moderator's remember-me,
+    pending comments, remembered details): its article page may then show something of this
+    browser's own, so it is rendered for it alone and sent `private`."""
+    config = current_app.config
+    ours = (config["SESSION_COOKIE_NAME"], config["REMEMBER_COOKIE_NAME"], PENDING_COOKIE, AUTHOR_COOKIE)
+    return any(name in request.cookies for name in ours)
+
+
 def _load(name: str, salt: str):
-    raw = request.cookie(name)
+    raw = request.cookies.get(name)
     if not raw:
         return None
     try:

@@ -1,20 +1,25 @@
-"""The comment form. Field rules live in fields.py; this binds them to WTForms and CSRF, and adds
-two bot traps that screening.py judges:
+"""The comment form. Field rules live in fields.py; this binds them to WTForms and adds two bot
+traps that screening.py judges:
 
 - a honeypot field (`url`, the name WordPress gives its website field, which comment bots fill
   in), hidden from people and from assistive technology, so only a bot fills it;
-- a signed stamp of when the form was rendered (`rendered_at`), so a form sent faster than a
-  person could type is recognised. A re-rendered form (errors, refusals, the no-JS smiley
-  button) keeps its original stamp.
+- a signed stamp of when the form was rendered (`rendered_at`, itsdangerous' TimestampSigner), so a
+  form sent faster than a person could type is recognised. A re-rendered form (errors, refusals,
+  the no-JS smiley button) keeps its original stamp. A stamp older than FORM_STAMP_MAX_AGE has
+  expired (a replayed old stamp is worth nothing); a forged one counts as none.
+
+The form carries no CSRF token: it sits on the anonymous article page, which is the same bytes for
+every reader (cacheable). Its views are guarded by the request's origin instead (origin.py).
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 from flask import current_app
 from flask_wtf import FlaskForm
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
 from wtforms import BooleanField, EmailField, HiddenField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
@@ -22,47 +27,48 @@ from . import fields
 
 AUTHOR_FIELDS = ("author_name", "author_email", "author_website")
 # A browser sends each of these once; a request with one repeated is not from our form.
-FORM_FIELDS = (*AUTHOR_FIELDS, "body", "url", "rendered_at", "remember", "csrf_token", "smiley")
+FORM_FIELDS = (*AUTHOR_FIELDS, "body", "url", "rendered_at", "remember", "smiley")
 REMEMBER_LABEL = "Save my name, email, and website in this browser for the next time I comment."
 HONEYPOT_LABEL = "Leave this field empty"
 _STAMP_SALT = "comment-form-rendered"
 
 
-def _stamps() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_STAMP_SALT)
+class _StampSigner(TimestampSigner):
+    """A TimestampSigner that can sign a given moment (tests back-date forms with it)."""
 
+    def __init__(self, secret_key: str, at: float | None = None) -> None:
+        super().__init__(secret_key, salt=_STAMP_SALT)
+        self.at = at
 
-# The stamp of the current tenth of a second, per secret key: every form rendered in the same tenth
-# gets the same stamp (it says when, not to whom), so a busy page signs ten a second, not one per view.
-_recent: dict[str, tuple[float, str]] = {}
+    def get_timestamp(self) -> int:
+        return super().get_timestamp() if self.at is None else int(self.at)
 
 
 def form_stamp(now: float | None = None) -> str:
-    """A signed record of when a form was rendered (`now`: seconds since the epoch), to the tenth of
-    a second, rounded down (a form never looks older than it is by more than that)."""
-    if now is not None:
-        return _stamps().dumps(round(now, 3))
-    tenth = int(time.time() * 10) / 10
-    key = current_app.config["SECRET_KEY"]
-    made = _recent.get(key)
-    if made is None or made[0] != tenth:
-        if len(_recent) > 8:
-            _recent.clear()  # secret keys come and go only in tests
-        made = _recent[key] = (tenth, _stamps().dumps(tenth))
-    return made[1]
+    """A signed record of when a form was rendered (`now`: seconds since the epoch; default now)."""
+    return _StampSigner(current_app.config["SECRET_KEY"], now).sign("form").decode()
 
 
-def stamp_age(stamp: str | None, now: float | None = None) -> float | None:
-    """Seconds since `stamp` was made; None when it is missing or not one of ours."""
+@dataclass(frozen=True)
+class StampAge:
+    seconds: float | None  # since the form was rendered; None when missing, forged or expired
+    expired: bool = False  # ours, but older than FORM_STAMP_MAX_AGE
+
+
+def stamp_age(stamp: str | None, now: float | None = None) -> StampAge:
+    """How old `stamp` is. A stamp has one-second resolution, rounded down: a form never looks
+    younger than it is."""
     if not stamp:
-        return None
+        return StampAge(None)
+    signer = _StampSigner(current_app.config["SECRET_KEY"])
     try:
-        rendered = _stamps().loads(stamp)
+        _, signed_at = signer.unsign(stamp, max_age=current_app.config["FORM_STAMP_MAX_AGE"],
+                                     return_timestamp=True)
+    except SignatureExpired:
+        return StampAge(None, expired=True)
     except BadSignature:
-        return None
-    if not isinstance(rendered, int | float) or isinstance(rendered, bool):
-        return None
-    return (time.time() if now is None else now) - rendered
+        return StampAge(None)
+    return StampAge((time.time() if now is None else now) - signed_at.timestamp())
 
 
 class CommentForm(FlaskForm):
@@ -78,10 +84,14 @@ class CommentForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.max_length = max_length
         self.cleaned: dict[str, str] = {}
-        # Judged from what was posted; a missing or forged stamp is replaced for the re-render.
-        self.form_age = stamp_age(self.rendered_at.data)
-        if self.form_age is None:
+        # Judged from what was posted; a missing, forged or expired stamp is replaced for the
+        # re-render.
+        self.stamp = stamp_age(self.rendered_at.data)
+        if self.stamp.seconds is None:
             self.rendered_at.data = form_stamp()
+
+    class Meta:
+        csrf = False  # guarded by origin.py instead (the page is the same for every reader)
 
     def _clean(self, field, rule, *args) -> None:
         try:

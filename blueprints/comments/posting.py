@@ -12,6 +12,7 @@ from talkback.models import Article, Comment, CommentStatus, ModerationEvent, ut
 from talkback.settings import Settings
 
 from ..articles.content import ArticleView
+from .cache import bump_comments_version
 from .screening import Decision, Submission, prescreen, screen
 
 _INSERT_COMMENT = sa.insert(Comment.__table__)
@@ -58,10 +59,7 @@ def submit_comment(article: Article | ArticleView, submission: Submission, setti
     comment_id = db.session.execute(_INSERT_COMMENT, values).inserted_primary_key[0]
     if decision.status == CommentStatus.APPROVED:
         # Trust mode published it: the public list changes (cache key) and the audit trail says why.
-        db.session.execute(
-            sa.update(Article).where(Article.id == article.id)
-            .values(comments_version=Article.comments_version + 1)
-        )
+        bump_comments_version(article.id)
         db.session.add(ModerationEvent(
             comment_id=comment_id, moderator_id=None, action="approve", created_at=now,
             from_status=CommentStatus.PENDING, to_status=CommentStatus.APPROVED,

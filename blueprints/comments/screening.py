@@ -14,6 +14,7 @@ The rules, in order (each is a plain function the tests call directly):
 4. bot traps   the honeypot field filled in, or the form sent under
                COMMENT_MIN_FILL_SECONDS after it was rendered, or without a valid
                signed stamp while that check is on                                    → spam
+               a stamp of ours older than FORM_STAMP_MAX_AGE (a tab left open)       → held
 5. disallowed  a DISALLOWED_WORDS entry in name, email, website or body               → spam
 6. hold words  a HOLD_WORDS entry in name, email, website or body                     → held
 7. links       COMMENT_MAX_LINKS or more links in the body                            → held
@@ -57,6 +58,9 @@ class Submission:
     # the stamp is missing or forged. The default (infinity) is for comments that did not come
     # through the public form.
     form_age: float | None = math.inf
+    # The stamp is ours but older than FORM_STAMP_MAX_AGE: a person may well have left the page
+    # open that long, so it is held for a moderator, never binned.
+    stamp_expired: bool = False
 
 
 @dataclass(frozen=True)
@@ -166,6 +170,8 @@ def rule_bot_traps(article: Article, submission: Submission, settings: Settings)
     minimum = settings["COMMENT_MIN_FILL_SECONDS"]
     if not minimum:  # the timing check is off, and with it the stamp
         return None
+    if submission.stamp_expired:
+        return hold("form stamp expired")
     if submission.form_age is None:
         return spam("form stamp missing or forged")
     if submission.form_age < minimum:

@@ -10,7 +10,7 @@ from talkback.models import Article, Comment
 from talkback.settings import Settings
 
 from . import cookies
-from .cache import approved_comments_html, smiley_bar_html
+from .cache import approved_comments, smiley_bar_html
 from .fields import count_body
 from .forms import CommentForm, form_stamp
 from .listing import own_comments
@@ -20,24 +20,28 @@ from .screening import CLOSED_MESSAGE, comments_closed
 PREFILL_KEY = "comment_author_prefill"
 
 
-def comment_form(site: Settings, formdata: Any = None, keep: dict[str, str] | None = None) -> CommentForm:
-    """A form bound to what was posted, or a blank one prefilled with the reader's details."""
-    max_length = site["COMMENT_MAX_LENGTH"]
-    if formdata is not None:
-        return CommentForm(formdata=formdata, max_length=max_length)
+def comment_form(site: Settings, formdata: Any = None, data: dict[str, Any] | None = None) -> CommentForm:
+    """A form bound to what was posted, or a blank one (prefilled with `data`)."""
+    return CommentForm(formdata=formdata, data=data, max_length=site["COMMENT_MAX_LENGTH"])
+
+
+def reader_prefill() -> dict[str, Any]:
+    """What this browser's blank form starts with: the details of the plain (no-JS) post it just
+    made (carried in the session across the redirect), else the remembered ones (a cookie).
+    Only for a request that carries a cookie of ours: it opens the session."""
     remembered = cookies.remembered_author()
-    data = keep or {**(session.pop(PREFILL_KEY, None) or remembered), "remember": bool(remembered)}
-    return CommentForm(formdata=None, data=data, max_length=max_length)
+    carried = session.pop(PREFILL_KEY, None) if PREFILL_KEY in session else None
+    return {**(carried or remembered), "remember": bool(remembered)}
 
 
 def blank_again(form: CommentForm, keep: dict[str, Any]) -> CommentForm:
     """The posted form made blank for the next comment: what `comment_form(site, keep=keep)` would
     build (the author's details in `keep`, the remember box, a new stamp, nothing else), made from
-    the form at hand instead of a second form (a fifth of the form work of a post)."""
+    the form at hand instead of a second form."""
     if form.errors:
         raise ValueError("only a form that passed validation is blanked")
     for field in form:
-        field.data = keep.get(field.name)  # the CSRF field renders its current_token
+        field.data = keep.get(field.name)
         field.raw_data = None
     form.rendered_at.data = form_stamp()
     return form
@@ -48,11 +52,15 @@ def section_context(
     status_message: str = "", status_kind: str = "info", own_ids: list[int] | None = None,
     focus_body: bool = False, just_posted: Comment | None = None,
 ) -> dict[str, Any]:
+    """What the comment section shows. `own_ids`: the reader's pending comments ([] for the
+    anonymous page; None reads them from this browser's cookie)."""
     closed = comments_closed(article, site)
+    approved, shown_page = approved_comments(article, page, site["COMMENTS_PER_PAGE"])
     return {
         "article": article,
-        # Rendered HTML, cached until the next moderation decision on the article (cache.py).
-        "approved_comments": approved_comments_html(article, page, site["COMMENTS_PER_PAGE"]),
+        # Rendered HTML, cached until the next change to the article's public comments (cache.py).
+        "approved_comments": approved,
+        "shown_page": shown_page,
         "own_comments": own_comments(article, cookies.pending_ids() if own_ids is None else own_ids,
                                      just_posted),
         "form": form,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from flask import abort, current_app, flash, make_response, render_template, request, session, url_for
+from flask import abort, flash, make_response, render_template, request, session, url_for
 from flask_limiter import RequestLimit
 from flask_login import current_user
 
@@ -15,13 +15,14 @@ from talkback.models import CommentStatus
 
 from ..articles.content import article_by_slug, article_view, policy_context
 from ..htmx import is_htmx, redirect_to
-from . import bp, cookies, counter
+from . import bp, cookies
 from .fields import count_body
 from .forms import AUTHOR_FIELDS, FORM_FIELDS
+from .origin import REFUSED_MESSAGE, cross_origin
 from .posting import submit_comment
 from .screening import Submission
 from .section import PREFILL_KEY, blank_again, comment_form, section_context
-from .text import SMILIES
+from .text import SMILIES, Count
 
 SMILEY_CODES = frozenset(s.code for s in SMILIES)
 
@@ -32,6 +33,17 @@ REPEATED_FIELD_MESSAGE = ("The form arrived with the field “{}” sent more th
 POSTING_LIMIT_MESSAGE = ("You have posted too many comments from this address for now. Please wait "
                          "a while and send it again; everything you typed is still here.")
 COUNTER_LIMIT_MESSAGE = "The counter is paused for a moment (too many requests); your text is kept."
+COUNTER_TEMPLATE = "comments/_counter.html"
+
+
+@bp.before_request
+def _refuse_cross_origin() -> None:
+    """The reader's POSTs carry no CSRF token (their page is the same for everyone): one sent by
+    another site's page is refused here instead (origin.py). 403, in the error region for htmx, so
+    the reader's text stays in the form."""
+    if request.method == "POST" and cross_origin(
+            request.headers.get("Sec-Fetch-Site"), request.headers.get("Origin"), request.host):
+        abort(403, REFUSED_MESSAGE)
 
 
 def _reject_repeated_fields() -> None:
@@ -61,13 +73,17 @@ def _posting_limit_reached(limit: RequestLimit):
     return response
 
 
-def _counter_limit_reached(verdict: counter.LimitVerdict):
+def _counter_limit_reached(limit: RequestLimit):
     """Over the counter's limit: the counter says so, in its own live region (429)."""
-    response = make_response(counter.fragment(current_app, paused=COUNTER_LIMIT_MESSAGE), 429)
+    response = make_response(render_template(COUNTER_TEMPLATE, paused=COUNTER_LIMIT_MESSAGE), 429)
     response.headers["HX-Retarget"] = "#comment-counter"
     response.headers["HX-Reswap"] = "innerHTML"
-    response.headers["Retry-After"] = str(verdict.retry_after())
+    response.headers["Retry-After"] = str(_retry_after(limit))
     return response
+
+
+def _counter_limit() -> str:
+    return settings.rate_limit(settings.current(), "COUNTER_RATE_LIMIT")
 
 
 def _render_section(article, form, site, status: int, **extra):
@@ -85,6 +101,7 @@ def _render_section(article, form, site, status: int, **extra):
     return make_response(page, status)
 
 
+@csrf.exempt  # guarded by _refuse_cross_origin
 @bp.post("/articles/<slug>/comments")
 # Reads (the article, the settings, the login) before taking SQLite's write lock for screening
 # and the insert (posting.submit_comment).
@@ -110,7 +127,8 @@ def create(slug: str):
         user_agent=request.user_agent.string,
         moderator_id=current_user.id if current_user.is_authenticated else None,
         honeypot=form.url.data or "",
-        form_age=form.form_age,
+        form_age=form.stamp.seconds,
+        stamp_expired=form.stamp.expired,
     )
     outcome = submit_comment(article, submission, site)
     if outcome.comment is None:
@@ -136,25 +154,26 @@ def create(slug: str):
     return response
 
 
-# Exempt from CSRF: the counter is a pure function of the posted text and the site's limit; it
-# changes no state, reads no session and touches no database, so a forged request can learn or do
-# nothing (a cross-site page cannot read the answer). It stays a POST because the body can be ~6 KB
-# form-encoded, and stays under its per-IP rate limit (counted in counter.py, not by a decorator:
-# counter.CounterMiddleware answers most counter requests before they reach this view).
-@csrf.exempt
+# The counter changes no state; a forged request could learn nothing (another site's page cannot
+# read the answer). It stays a POST because the body can be ~6 KB form-encoded.
+@csrf.exempt  # guarded by _refuse_cross_origin
 @bp.post("/comments/counter", endpoint="counter")
+@limiter.limit(_counter_limit, on_breach=_counter_limit_reached)
 def counter_view():
-    """The live counter: text in, counter text out. Touches no database (settings snapshot)."""
-    verdict = counter.limit_verdict(current_app, request.environ, client_ip())
-    if verdict is not None and verdict.reached:
-        return _counter_limit_reached(verdict)
+    """The live counter: text in, counter text out, under the limit the validator applies."""
     _reject_repeated_fields()
-    count = count_body(request.form.get("body", ""), settings.snapshot()["COMMENT_MAX_LENGTH"])
-    response = make_response(counter.fragment(current_app, count))
-    response.headers["HX-Trigger"] = counter.hx_trigger(count)
+    count = count_body(request.form.get("body", ""), settings.current()["COMMENT_MAX_LENGTH"])
+    response = make_response(render_template(COUNTER_TEMPLATE, count=count))
+    response.headers["HX-Trigger"] = hx_trigger(count)
     return response
 
 
+def hx_trigger(count: Count) -> str:
+    """The event the page's script sets aria-invalid on the textarea from."""
+    return '{"talkback:counted": {"tooLong": %s}}' % ("true" if count.too_long else "false")
+
+
+@csrf.exempt  # guarded by _refuse_cross_origin
 @bp.post("/articles/<slug>/comments/smiley")
 def insert_smiley(slug: str):
     """Without JavaScript a smiley button submits the form here: the code is appended to the

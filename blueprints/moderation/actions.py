@@ -19,8 +19,9 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from talkback import settings
 from talkback.extensions import db
-from talkback.models import Article, Comment, CommentStatus, ModerationEvent, Moderator, PolicyRule, utcnow
+from talkback.models import Comment, CommentStatus, ModerationEvent, Moderator, PolicyRule, utcnow
 
+from ..comments.cache import bump_comments_version
 from ..comments.fields import FieldError, clean_body
 
 # Decisions that move a comment to a status, by the name of their button and endpoint.
@@ -111,11 +112,7 @@ def _claim(comment: Comment, revision: int, now: datetime, **values) -> None:
         raise Conflict(conflict_message(comment))
     for key, value in changes.items():
         set_committed_value(comment, key, value)
-    db.session.execute(
-        sa.update(Article).where(Article.id == comment.article_id)
-        .values(comments_version=Article.comments_version + 1),
-        execution_options={"synchronize_session": False},
-    )
+    bump_comments_version(comment.article_id)
 
 
 def _record(comment_id: int, moderator: Moderator, action: str, now: datetime, *,

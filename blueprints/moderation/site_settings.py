@@ -230,7 +230,6 @@ def save(values: Mapping[str, Any], moderator_id: int) -> list[str]:
         db.session.rollback()
         raise SettingError("Another admin saved settings at the same moment; nothing was saved. "
                            "Try again.") from error
-    settings.load_snapshot()  # the character counter of this process sees a new limit at once
     return changed
 
 

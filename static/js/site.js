@@ -32,7 +32,7 @@
     if (!textarea || textarea.tagName !== "TEXTAREA") return;
     if (event.detail && event.detail.tooLong) {
       textarea.setAttribute("aria-invalid", "true");
-    } else if (!textarea.hasAttribute("data-server-error")) {
+    } else {
       textarea.removeAttribute("aria-invalid");
     }
   });
