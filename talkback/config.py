@@ -109,7 +109,7 @@ COMMENT_CACHE_TTL = 60 * 60 * 24
 
 # --- Security -------------------------------------------------------------------------------
 # Set to True when the site is served over HTTPS: cookies are then marked Secure, HSTS is sent,
-# URLs are built with https, and Flask-WTF checks that a form was posted from this site (Referer).
+# URLs are built with https, and Flask-WTF checks that a staff form came from this site (Referer).
 # Every cookie is HttpOnly and SameSite=Lax whatever this says.
 HTTPS = False
 # Largest request body accepted (bytes); a comment is at most a few KiB. Larger: 413.
@@ -133,6 +133,9 @@ POLICY_FULL_TEXT = (
     "based on political or ideological points of view.\n\n"
     "Your email address is never published. We use it only to tell comments apart and, "
     "rarely, to contact you about a comment you wrote.\n\n"
+    "Reading this site sets no cookie. When you post a comment, your browser keeps a cookie so that "
+    "it can show you your comment while it awaits moderation, and, only if you ask, one that "
+    "remembers your name, email and website for the next time.\n\n"
     "By posting you agree that your comment may be edited for length or to remove material "
     "that breaks these rules, and that it may be declined without notice. A declined comment "
     "is never shown to other readers; the browser that posted it is told which rule it broke."

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import math
+import re
+import time
 import unicodedata
 from datetime import timedelta
 
@@ -16,6 +18,7 @@ from screen_helpers import HTMX, create_moderator, form_tokens, log_in, post_com
 from werkzeug.datastructures import MultiDict
 
 from blueprints.comments import screening
+from blueprints.comments.forms import StampAge
 from blueprints.comments.screening import (
     DUPLICATE_MESSAGE,
     FLOOD_MESSAGE,
@@ -96,6 +99,9 @@ def test_bot_trap_rule(app):
     fast = rule(None, submission(form_age=1.2), site)
     assert fast.status == CommentStatus.SPAM and fast.markers == ["sent 1.2 s after the form was shown"]
     assert rule(None, submission(form_age=None), site).markers == ["form stamp missing or forged"]
+    # A person may leave the page open for days: an expired stamp is held for a moderator, never spam.
+    expired = rule(None, submission(form_age=None, stamp_expired=True), site)
+    assert expired.status == CommentStatus.PENDING and expired.markers == ["form stamp expired"]
     off = FakeSettings(app, COMMENT_MIN_FILL_SECONDS=0)
     assert rule(None, submission(form_age=0.5), off) is None
     assert rule(None, submission(form_age=None), off) is None  # no timing check, no stamp needed
@@ -290,9 +296,34 @@ def test_too_fast_or_unstamped_forms_are_spam(make_app, htmx):
     assert forged.status_code in (200, 303)
     statuses = {c.body: (c.status, c.held_for) for c in stored(app, author_email="ada@example.org")}
     assert statuses["fast"][0] == CommentStatus.SPAM
-    assert statuses["fast"][1][0].startswith("sent 1.")
+    # Stamps have whole seconds (TimestampSigner), rounded down: a form never looks younger than it is.
+    assert re.fullmatch(r"sent (1\.\d|2\.0) s after the form was shown", statuses["fast"][1][0])
     assert statuses["slow"] == (CommentStatus.PENDING, [])
     assert statuses["forged"] == (CommentStatus.SPAM, ["form stamp missing or forged"])
+
+
+@PATHS
+def test_an_expired_stamp_is_held_not_binned(make_app, htmx):
+    app = make_app(COMMENT_MIN_FILL_SECONDS=3, FORM_STAMP_MAX_AGE=3600)
+    client = app.test_client()
+    with app.app_context():
+        slug = _article(app).slug
+    for age, body in ((3600 + 60, "left open"), (3600 - 60, "in time")):
+        assert post_comment(app, client, slug, htmx=htmx, age=age, body=body).status_code in (200, 303)
+    statuses = {c.body: (c.status, c.held_for) for c in stored(app, author_email="ada@example.org")}
+    assert statuses["left open"] == (CommentStatus.PENDING, ["form stamp expired"])
+    assert statuses["in time"] == (CommentStatus.PENDING, [])
+
+
+def test_a_stamp_is_signed_and_expires(app):
+    from blueprints.comments.forms import form_stamp, stamp_age
+
+    with app.app_context():
+        now = time.time()
+        assert 59 <= stamp_age(form_stamp(now - 60)).seconds <= 61
+        assert stamp_age(form_stamp(now - 2 * 86_400)) == StampAge(None, expired=True)
+        assert stamp_age(form_stamp(now)[:-2] + "xx") == StampAge(None)  # forged
+        assert stamp_age("1700000000.0") == StampAge(None) and stamp_age(None) == StampAge(None)
 
 
 def test_the_pages_own_stamp_is_accepted(make_app):

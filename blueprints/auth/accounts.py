@@ -15,7 +15,9 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from flask import current_app
 
 from talkback.extensions import db
-from talkback.models import Moderator, Role
+from talkback.models import Comment, Moderator, Role
+
+from ..comments.cache import bump_comments_version
 
 PASSWORD_MIN_LENGTH = 12
 # Long enough for any passphrase; keeps one login from hashing megabytes.
@@ -102,6 +104,10 @@ def remove(moderator: Moderator) -> None:
     """Removes the account. Its decisions stay in the audit trail (without a name to show)."""
     if moderator.role == Role.ADMIN and _admin_count() <= 1 and len(all_moderators()) > 1:
         raise AccountError("The last admin cannot be removed while other moderators remain.")
+    # Their staff replies lose the "Staff" badge (staff_moderator_id is set to NULL): public pages change.
+    replied_on = sa.select(Comment.article_id).where(Comment.staff_moderator_id == moderator.id).distinct()
+    for article_id in db.session.scalars(replied_on).all():
+        bump_comments_version(article_id)
     db.session.delete(moderator)
     db.session.commit()
 

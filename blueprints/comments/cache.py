@@ -2,7 +2,7 @@
 
 Two things are kept (SimpleCache in each process, or Redis shared by all when REDIS_URL is set):
 
-* a page of an article's approved comments, rendered (`approved_comments_html`);
+* a page of an article's approved comments, rendered (`approved_comments`), and the smiley bar;
 * the whole article page as an anonymous reader (no cookie of ours) is sent it (`page_key`).
 
 Each key holds what the HTML shows: the article's `comments_version` (and its row), the comment
@@ -107,10 +107,6 @@ def approved_comments(article: Article | ArticleView, page: int | None, per_page
             _set(key(comment_page.page), found, timeout)
     shown, html = found
     return Markup(html), shown  # noqa: S704  (HTML we rendered ourselves with autoescape)
-
-
-def approved_comments_html(article: Article | ArticleView, page: int | None, per_page: int) -> Markup:
-    return approved_comments(article, page, per_page)[0]
 
 
 def smiley_bar_html(article: Article | ArticleView) -> Markup:

@@ -35,7 +35,7 @@ def reader_prefill() -> dict[str, Any]:
 
 
 def blank_again(form: CommentForm, keep: dict[str, Any]) -> CommentForm:
-    """The posted form made blank for the next comment: what `comment_form(site, keep=keep)` would
+    """The posted form made blank for the next comment: what `comment_form(site, data=keep)` would
     build (the author's details in `keep`, the remember box, a new stamp, nothing else), made from
     the form at hand instead of a second form."""
     if form.errors:

@@ -271,23 +271,56 @@ def test_enter_in_a_field_posts_the_comment_not_a_smiley(page, live_server, arti
         "Sent with Enter from the website field.")
 
 
-def test_a_page_sent_in_front_of_flask_posts(page, live_server, article_path, js):
-    """A reader's first visit to a page another visitor's visit kept is answered before Flask
-    (articles/reader_page.py); the session and token it mints post, with JavaScript and without."""
+def test_a_kept_anonymous_page_posts(page, live_server, article_path, js):
+    """A first visit gets the page another visitor's visit kept (the same bytes, no cookie, no
+    token); the browser's own post passes the origin check, with JavaScript and without, and the
+    reader then sees their pending comment on a private page."""
     import urllib.request
 
-    from flask import request, request_started
+    from flask import request, request_finished
 
     url = live_server(article_path)
-    urllib.request.urlopen(url).read()  # another visitor: the view renders and keeps the page
-    reached: list[str] = []
-    request_started.connect(lambda sender, **extra: reached.append(f"{request.method} {request.path}"),
-                            live_server.app, weak=False)
-    page.goto(url)
-    assert f"GET {article_path}" not in reached
+    kept = urllib.request.urlopen(url).read()  # another visitor
+    seen: dict[str, str] = {}
+
+    def record(sender, response, **extra):
+        if request.method == "POST" and request.path.endswith("/comments"):
+            seen["fetch-site"] = request.headers.get("Sec-Fetch-Site", "")
+        elif request.method == "GET" and request.path == article_path:
+            seen["cache-control"] = response.headers["Cache-Control"]
+
+    request_finished.connect(record, live_server.app, weak=False)
+    response = page.goto(url)
+    assert response.body() == kept
+    assert page.context.cookies() == []
     fill_author(page)
-    _body(page).fill("Posted from a page sent in front of Flask.")
+    _body(page).fill("Posted from a kept page.")
     page.get_by_role("button", name="Post Comment").click()
     expect(page.locator("#comment-status")).to_have_text(AWAITING)
-    expect(page.locator(".own-comments .comment-body")).to_contain_text("sent in front of Flask")
-    assert f"POST {article_path}/comments" in reached
+    expect(page.locator(".own-comments .comment-body")).to_contain_text("from a kept page")
+    assert seen["fetch-site"] == "same-origin"
+    page.reload()
+    expect(page.locator(".own-comments .comment-body")).to_contain_text("from a kept page")
+    assert seen["cache-control"] == "private, no-cache"
+
+
+def test_a_form_on_another_site_cannot_post(new_context, live_server, article_path):
+    """A page of another origin (here a blank page's) posting the comment form is refused (403)
+    with the site's error page, and nothing is stored."""
+    import sqlalchemy as sa
+
+    from talkback.extensions import db
+    from talkback.models import Comment
+
+    target = live_server(article_path) + "/comments"
+    page = new_context().new_page()
+    page.set_content(f"""<form method="post" action="{target}">
+        <input name="author_name" value="Forger"><input name="author_email" value="f@example.org">
+        <input name="body" value="Forged from elsewhere."><button>Send</button></form>""")
+    with page.expect_response(target) as answer:
+        page.get_by_role("button", name="Send").click()
+    assert answer.value.status == 403
+    expect(page.locator(".error-message")).to_contain_text("sent from another site")
+    with live_server.app.app_context():
+        forged = sa.select(sa.func.count()).where(Comment.body == "Forged from elsewhere.")
+        assert db.session.scalar(forged) == 0
