@@ -15,9 +15,10 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from dashboard import MODERATOR_PASSWORD, log_in
 from flask import Flask
 from flask.testing import FlaskClient
-from support import MODERATOR_PASSWORD, csrf_from, log_in  # noqa: F401  (re-exported for tests)
+from support import csrf_from  # noqa: F401  (re-exported for tests)
 
 from app import create_app
 from talkback.extensions import db

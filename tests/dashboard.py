@@ -1,15 +1,27 @@
-"""Helpers for the moderation tests: act on the dashboard as a moderator's browser would."""
+"""Helpers for the dashboard's tests (moderation, login, settings): act on the dashboard as a
+moderator's browser would. tests/conftest.py's moderator fixtures log in with `log_in` too."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from conftest import HTMX, csrf_from
 from flask import Flask
 from flask.testing import FlaskClient
+from support import csrf_from
 
 from talkback.extensions import db
 from talkback.models import Comment, ModerationEvent
+
+HTMX = {"HX-Request": "true"}
+MODERATOR_PASSWORD = "correct horse battery staple"
+
+
+def log_in(client: FlaskClient, name: str, password: str = MODERATOR_PASSWORD, **extra: str):
+    """Logs in through the real login form, as a browser would: GET the page, read its CSRF token,
+    POST the form (`extra`: more fields, e.g. next)."""
+    page = client.get("/moderation/login").get_data(as_text=True)
+    return client.post("/moderation/login", data={"csrf_token": csrf_from(page), "name": name,
+                                                   "password": password, **extra})
 
 
 def token(client: FlaskClient, page: str = "/moderation/") -> str:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import HTMX, MODERATOR_PASSWORD, csrf_from, log_in
+from dashboard import HTMX, MODERATOR_PASSWORD, log_in
+from support import csrf_from
 
 from blueprints.auth.views import CREATE_COMMAND, LOGIN_FAILED
 
@@ -206,3 +207,14 @@ def test_unknown_names_are_limited_like_real_ones(limited):
         _attempt(limited.test_client(), "Nobody", "guess", f"198.51.100.{n}")
     response = _attempt(limited.test_client(), "Nobody", "guess", "198.51.100.50")
     assert response.status_code == 429
+
+
+def test_showing_the_login_page_is_never_limited(limited):
+    """Only POSTs that fail are counted: reloading the page, or a spent limit, still shows the form."""
+    client = limited.test_client()
+    for _ in range(3):
+        assert _attempt(client, "Morgan", "wrong guess", "198.51.100.7").status_code == 401
+    for _ in range(5):
+        assert client.get("/moderation/login", environ_base=_from("198.51.100.7")).status_code == 200
+    response = _attempt(client, "Morgan", "wrong guess", "198.51.100.7")
+    assert response.status_code == 429 and int(response.headers["Retry-After"]) > 800

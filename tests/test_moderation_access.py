@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import HTMX, csrf_from
+from dashboard import HTMX
+from support import csrf_from
 
 from app import create_app
 

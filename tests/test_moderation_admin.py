@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import MODERATOR_PASSWORD, log_in
-from dashboard import post
+from dashboard import MODERATOR_PASSWORD, log_in, post
 
 from blueprints.auth import accounts
 from talkback.models import Role
@@ -97,3 +96,14 @@ def test_an_admin_cannot_remove_themselves(app, admin_client):
 
 def test_unknown_moderator_is_404(admin_client):
     assert post(admin_client, "/moderation/moderators/9999/remove").status_code == 404
+
+
+def test_the_forms_refuse_what_they_cannot_read(app, admin_client, make_moderator):
+    morgan = make_moderator("Morgan")
+    response = post(admin_client, f"/moderation/moderators/{morgan}/password", password=NEW,
+                    password_again="something else entirely")
+    assert response.status_code == 422
+    assert "Morgan: The two passwords differ" in response.get_data(as_text=True)
+    response = post(admin_client, f"/moderation/moderators/{morgan}/role", role="owner")
+    assert response.status_code == 422 and "Choose admin or moderator." in response.get_data(as_text=True)
+    assert find(app, "Morgan").role == Role.MODERATOR

@@ -4,10 +4,10 @@ moderators, undo, edit, staff reply, bulk actions, and the audit trail."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
-from conftest import HTMX, log_in
-from dashboard import comment, decide, events, post, token
+from dashboard import HTMX, comment, decide, events, log_in, post, token
 
 from talkback.extensions import db
 from talkback.models import Article, CommentStatus
@@ -20,6 +20,7 @@ DECISIONS = [
     ("trash", CommentStatus.PENDING, CommentStatus.TRASH),
     ("restore", CommentStatus.TRASH, CommentStatus.PENDING),
 ]
+STATIC_JS = (Path(__file__).parents[1] / "static" / "js" / "moderation.js").read_text()
 PATHS = [pytest.param(False, id="plain"), pytest.param(True, id="htmx")]
 
 
@@ -76,11 +77,15 @@ def test_each_decision_on_both_paths(app, moderator_client, add_comment, article
     assert (f"A comment to {action}" in public) == (result == CommentStatus.APPROVED)
 
 
-def test_every_row_button_carries_its_key(moderator_client, add_comment):
-    add_comment()
+def test_every_row_button_is_one_the_keys_can_press(moderator_client, add_comment):
+    """moderation.js presses a row's buttons by their names (a, s, t) and opens its Reject… link (r)."""
+    comment_id = add_comment()
     html = moderator_client.get("/moderation/").get_data(as_text=True)
-    for key in ("a", "s", "t", "r"):
-        assert f'data-key="{key}" aria-keyshortcuts="{key}"' in html
+    for action in ("approve", "spam", "trash"):
+        assert f'<button type="submit" form="decide" name="{action}" value="{comment_id}:1">' in html
+        assert f'button[name={action}]' in STATIC_JS
+    assert f'class="decide-reject" href="/moderation/comments/{comment_id}/reject"' in html
+    assert '<form id="decide" method="post" action="/moderation/decide"' in html
     assert 'src="/static/js/moderation.js"' in html
     assert 'id="keyboard-help"' in html and 'aria-live="assertive"' in html
 
@@ -107,10 +112,53 @@ def test_reject_needs_a_rule(app, moderator_client, add_comment, htmx):
 
 
 def test_the_reject_form_offers_the_seven_rules(moderator_client, add_comment):
-    add_comment()
-    html = moderator_client.get("/moderation/").get_data(as_text=True)
+    comment_id = add_comment()
+    html = moderator_client.get(f"/moderation/comments/{comment_id}/reject").get_data(as_text=True)
     assert len(re.findall(r'<input type="radio" name="rule" value="\d" required', html)) == 7
     assert "are excessively long and off-topic" in html
+
+
+@pytest.mark.parametrize("htmx", PATHS)
+@pytest.mark.parametrize("action", ["approve", "spam", "trash"])
+def test_a_rows_button_decides_through_the_pages_one_form(app, moderator_client, add_comment, htmx, action):
+    comment_id = add_comment()
+    response = post(moderator_client, "/moderation/decide", htmx=htmx, back="/moderation/",
+                    **{action: f"{comment_id}:1"})
+    assert response.status_code == (200 if htmx else 303)
+    assert comment(app, comment_id).status == CommentStatus(action if action != "approve" else "approved")
+    # A stale revision is a conflict, as from any decision form.
+    other = add_comment()
+    response = post(moderator_client, "/moderation/decide", htmx=True, back="/moderation/",
+                    approve=f"{other}:7")
+    assert response.status_code == 409
+    assert post(moderator_client, "/moderation/decide", back="/moderation/").status_code == 400
+
+
+def test_the_queue_writes_the_rules_once(moderator_client, add_comment):
+    """The rows carry no copy of the policy: the rules are listed once, for the bulk reject."""
+    for _ in range(3):
+        add_comment()
+    html = moderator_client.get("/moderation/").get_data(as_text=True)
+    assert html.count("are excessively long and off-topic") == 1
+    assert 'type="radio"' not in html
+
+
+@pytest.mark.parametrize("htmx", PATHS)
+def test_reject_from_the_form_opened_on_demand(app, moderator_client, add_comment, htmx):
+    """Reject… opens the rules in the row (htmx) or on the comment's page (no JavaScript)."""
+    comment_id = add_comment()
+    headers = {**HTMX, "HX-Current-URL": "http://localhost/moderation/"} if htmx else {
+        "Referer": "http://localhost/moderation/?status=pending"}
+    response = moderator_client.get(f"/moderation/comments/{comment_id}/reject", headers=headers)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert ("<!doctype html>" in html) == (not htmx)
+    back = "/moderation/" if htmx else "/moderation/?status=pending"
+    assert f'name="back" value="{back}"' in html
+    assert f'class="form reject-form" method="post" action="/moderation/comments/{comment_id}/reject"' in html
+    response = decide(moderator_client, comment_id, "reject", htmx=htmx, back=back, rule="7")
+    assert response.status_code == (200 if htmx else 303)
+    assert comment(app, comment_id).status == CommentStatus.REJECTED
 
 
 # --- Two moderators, one comment ----------------------------------------------------------------

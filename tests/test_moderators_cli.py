@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import MODERATOR_PASSWORD, log_in
+from dashboard import MODERATOR_PASSWORD, log_in
 
 from blueprints.auth import accounts
 from talkback.models import Role

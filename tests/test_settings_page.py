@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from conftest import HTMX, csrf_from, log_in
+from dashboard import HTMX, log_in
 from screen_helpers import post_comment, stored
+from support import csrf_from
 
 from blueprints.moderation import rules, site_settings
 from blueprints.moderation.site_settings import SettingError, parse_value
@@ -362,7 +363,10 @@ def test_editing_a_rule_shows_everywhere_at_once(app, admin_client, add_comment,
     assert '<li id="rule-3">Are off topic, or spam.</li>' in app.test_client().get(
         f"/articles/{article.slug}").get_data(as_text=True)
     queue = admin_client.get("/moderation/").get_data(as_text=True)
-    assert re.search(r'<span class="rule-number">3\.</span> Are off topic, or spam\.', queue)
+    assert '<option value="3">3. Are off topic, or spam.</option>' in queue  # the bulk reject
+    comment_id = add_comment()
+    rules = admin_client.get(f"/moderation/comments/{comment_id}/reject").get_data(as_text=True)
+    assert re.search(r'<span class="rule-number">3\.</span> Are off topic, or spam\.', rules)
     [row] = history_rows(app)
     assert (row.key, row.new_value, row.moderator.name) == ("POLICY_RULE_3", "Are off topic, or spam.", "Ada")
     assert row.old_value and row.old_value != row.new_value
@@ -389,14 +393,14 @@ def test_adding_and_removing_rules_keeps_numbers_contiguous(app, admin_client, a
     assert "Added rule 8." in page and "Remove rule 8" in page and "Remove rule 7" not in page
     assert "Impersonate someone else." in app.test_client().get("/policy").get_data(as_text=True)
     comment_id = add_comment()
-    queue = admin_client.get("/moderation/").get_data(as_text=True)
-    assert '<span class="rule-number">8.</span> Impersonate someone else.' in queue
+    rules = admin_client.get(f"/moderation/comments/{comment_id}/reject").get_data(as_text=True)
+    assert '<span class="rule-number">8.</span> Impersonate someone else.' in rules
     # Only the last rule can go.
     response = post_rule(admin_client, "/rules/5/remove")
     assert response.status_code == 422
     assert "Only the last rule can be removed" in response.get_data(as_text=True)
     # A cited rule can go, with a warning; the decision keeps its number and text.
-    token = csrf_from(queue)
+    token = csrf_from(rules)
     admin_client.post(f"/moderation/comments/{comment_id}/reject",
                       data={"csrf_token": token, "revision": "1", "rule": "8", "back": "/moderation/"})
     page = admin_client.get(PAGE).get_data(as_text=True)
@@ -452,7 +456,7 @@ def ctx(app):
 
 
 def spec(key: str) -> settings.SettingSpec:
-    return settings.EDITABLE_KEYS[key]
+    return site_settings.SPECS[key]
 
 
 @pytest.mark.usefixtures("ctx")

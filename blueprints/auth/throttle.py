@@ -1,47 +1,44 @@
-"""Failed logins, counted per IP address and per account name in the limiter's storage.
-
-Only failures count. While either count is exhausted every attempt is refused, even one with the
-right password, and the page says how long to wait. Unknown names are counted like real ones, so
-the limit does not tell which names exist.
-"""
+"""Failed logins are limited per IP address and per account name, by two Flask-Limiter limits on the
+login view (auth/views.py): only failures (401) are deducted, and while either limit is spent every
+attempt is refused, even one with the right password, and the page says how long to wait. Unknown
+names are counted like real ones, so the limit does not tell which names exist."""
 
 from __future__ import annotations
 
 import math
 import time
 
-from flask import current_app
-from limits import RateLimitItem, parse_many
+from flask import current_app, request
+from flask_limiter import RequestLimit
 
-from talkback.extensions import client_ip, limiter
-
-
-def _items() -> list[RateLimitItem]:
-    spec = current_app.config["LOGIN_RATE_LIMIT"]
-    if not spec or not current_app.config["RATELIMIT_ENABLED"]:
-        return []
-    return parse_many(spec)
+from talkback.extensions import client_ip
 
 
-def _keys(name: str) -> list[tuple[str, str]]:
-    return [("login-ip", client_ip()), ("login-account", " ".join(name.split()).casefold())]
+def login_limit() -> str:
+    """LOGIN_RATE_LIMIT, e.g. "10 per 15 minutes"; read per request (the config of this app)."""
+    return current_app.config["LOGIN_RATE_LIMIT"]
 
 
-def seconds_to_wait(name: str) -> int:
-    """0 when a login attempt for `name` from this address may be tried now."""
-    wait = 0.0
-    for item in _items():
-        for key in _keys(name):
-            if not limiter.limiter.test(item, *key):
-                reset_at = limiter.limiter.get_window_stats(item, *key).reset_time
-                wait = max(wait, reset_at - time.time(), 1)
-    return math.ceil(wait)
+def unlimited() -> bool:
+    return not current_app.config["LOGIN_RATE_LIMIT"]
 
 
-def record_failure(name: str) -> None:
-    for item in _items():
-        for key in _keys(name):
-            limiter.limiter.hit(item, *key)
+def ip_key() -> str:
+    return client_ip()
+
+
+def account_key() -> str:
+    """The name as accounts.find() matches it (spaces collapsed, case folded)."""
+    return "account:" + " ".join(request.form.get("name", "").split()).casefold()
+
+
+def failed(response) -> bool:
+    return response.status_code == 401
+
+
+def seconds_to_wait(limit: RequestLimit) -> int:
+    # reset_at is a whole second, rounded up: "15 minutes" stays 15 in the first second.
+    return max(1, int(limit.reset_at - time.time()))
 
 
 def message(seconds: int) -> str:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from flask import flash, get_flashed_messages, make_response, render_template, request, session, url_for
+from flask_limiter import RequestLimit
 from flask_login import current_user, login_user, logout_user
+
+from talkback.extensions import limiter
 
 from ..htmx import is_htmx, redirect_to
 from ..navigation import current_page, local_path, page_of_htmx_request
@@ -19,36 +22,46 @@ def _dashboard_path(value: str | None) -> str | None:
     return local_path(value, under="/moderation")
 
 
+def _too_many_attempts(limit: RequestLimit):
+    """Flask-Limiter's on_breach for the login's limits: the login page with how long to wait (429)."""
+    wait = throttle.seconds_to_wait(limit)
+    form = LoginForm()
+    response = _login_page(form, _dashboard_path(form.next.data or request.args.get("next")),
+                           throttle.message(wait), 429)
+    response.headers["Retry-After"] = str(wait)
+    return response
+
+
+_LOGIN_LIMIT = {"methods": ["POST"], "exempt_when": throttle.unlimited, "deduct_when": throttle.failed,
+                "on_breach": _too_many_attempts}
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(throttle.login_limit, key_func=throttle.ip_key, scope="login-ip", **_LOGIN_LIMIT)
+@limiter.limit(throttle.login_limit, key_func=throttle.account_key, scope="login-account", **_LOGIN_LIMIT)
 def login():
     form = LoginForm()
     next_path = _dashboard_path(form.next.data or request.args.get("next"))
     if current_user.is_authenticated and request.method == "GET":
         return redirect_to(next_path or url_for("moderation.queue"))
+    if request.method == "GET":
+        return _login_page(form, next_path)
+    moderator = accounts.authenticate(form.name.data or "", form.password.data or "")
+    if moderator is None:
+        return _login_page(form, next_path, LOGIN_FAILED, 401)  # a failure: the limits count it
+    # A fresh session: nothing from before the login (a planted session) carries over.
+    session.clear()
+    login_user(moderator, fresh=True)
+    return redirect_to(next_path or url_for("moderation.queue"))
 
-    error, status = "", 200
-    if request.method == "POST":
-        name, password = form.name.data or "", form.password.data or ""
-        wait = throttle.seconds_to_wait(name)
-        if wait:
-            error, status = throttle.message(wait), 429
-        elif (moderator := accounts.authenticate(name, password)) is None:
-            throttle.record_failure(name)
-            error, status = LOGIN_FAILED, 401
-        else:
-            # A fresh session: nothing from before the login (a planted session) carries over.
-            session.clear()
-            login_user(moderator, fresh=True)
-            return redirect_to(next_path or url_for("moderation.queue"))
+
+def _login_page(form: LoginForm, next_path: str | None, error: str = "", status: int = 200):
     form.password.data = ""
-    response = make_response(render_template(
+    return make_response(render_template(
         "auth/login.html", form=form, next_path=next_path or "", error=error,
         notices=get_flashed_messages(category_filter=["auth"]),
         no_moderators=not accounts.any_exist(), create_command=CREATE_COMMAND,
     ), status)
-    if status == 429:
-        response.headers["Retry-After"] = str(throttle.seconds_to_wait(form.name.data or ""))
-    return response
 
 
 @bp.post("/logout")

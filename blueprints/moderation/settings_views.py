@@ -66,7 +66,7 @@ def settings_page():
 @admin_required
 def save_settings():
     site = settings.current()
-    submitted = site_settings.parse_form(request.form, site, _int(request.form.get("since")))
+    submitted = site_settings.parse_form(site_settings.SettingsForm(), site)
     if submitted.errors:
         n = len(submitted.errors)
         said = Said(problems=[f"Nothing was saved: {n} setting{'s' if n != 1 else ''} "

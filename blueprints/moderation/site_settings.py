@@ -17,7 +17,10 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
+from wtforms import BooleanField, Field, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import StopValidation
 
 from talkback import settings
 from talkback.extensions import db
@@ -36,9 +39,6 @@ WORD_MAX = 100
 WORDS_MAX = 1000
 # str settings edited in a textarea (the rest in a one-line field).
 MULTILINE = frozenset({"POLICY_DISCLAIMER", "POLICY_FULL_TEXT"})
-# Check boxes the form showed: a setting absent from a POST is left as it is, and for a check box
-# only this marker tells "unchecked" from "not on the form".
-SHOWN_BOXES = "checkboxes"
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,10 @@ GROUPS: tuple[Group, ...] = (
         "HOLD_WORDS", "COMMENT_RATE_LIMIT", "COUNTER_RATE_LIMIT")),
     Group("policy", "Comment policy", ("POLICY_DISCLAIMER", "POLICY_FULL_TEXT")),
 )
+
+
+# The editable settings by key.
+SPECS = {spec.key: spec for spec in settings.EDITABLE}
 
 
 class SettingError(ValueError):
@@ -141,6 +145,48 @@ def _parse_text(text: str, *, multiline: bool) -> str:
 # --- Reading the whole form -----------------------------------------------------------------------
 
 
+class _Parsed:
+    """WTForms validator: the text sent, as a value of the setting's kind (parse_value), kept on the
+    field as `value`. A field the POST did not carry is not validated (it is left as it is)."""
+
+    def __init__(self, spec: settings.SettingSpec):
+        self.spec = spec
+
+    def __call__(self, form: FlaskForm, field: Field) -> None:
+        if not _sent(form, field, self.spec):
+            raise StopValidation()  # no message: not an error, just not on this form
+        try:
+            field.value = parse_value(self.spec, field.raw_data[0] if field.raw_data else None)
+        except SettingError as error:
+            raise StopValidation(str(error)) from error
+
+
+def _sent(form: FlaskForm, field: Field, spec: settings.SettingSpec) -> bool:
+    # A check box sends nothing when unchecked: only the `checkboxes` marker says it was on the form.
+    return spec.key in form.checkboxes.data if spec.kind is bool else bool(field.raw_data)
+
+
+def _field(spec: settings.SettingSpec) -> Field:
+    validators = [_Parsed(spec)]
+    if spec.kind is bool:
+        return BooleanField(spec.label, validators=validators)
+    if spec.kind is list or spec.key in MULTILINE:
+        return TextAreaField(spec.label, validators=validators)
+    return StringField(spec.label, validators=validators)
+
+
+class SettingsForm(FlaskForm):
+    """The site settings form: one field per editable setting (talkback/settings.EDITABLE), named by
+    its key, plus `since` (the newest history row when the form was shown) and `checkboxes`."""
+
+    since = StringField()
+    checkboxes = SelectMultipleField(validate_choice=False)
+
+
+for _spec in settings.EDITABLE:
+    setattr(SettingsForm, _spec.key, _field(_spec))
+
+
 @dataclass
 class Submitted:
     """The settings form as sent: valid values to save, messages by key, and what was typed."""
@@ -150,29 +196,22 @@ class Submitted:
     typed: dict[str, Any] = field(default_factory=dict)
 
 
-def parse_form(form: Mapping[str, Any], site: settings.Settings, since: int | None) -> Submitted:
-    """Every setting the form sent, parsed and checked. `form` is the request's form (first value of
-    each name); `since` is the newest history row when the form was shown (None: not known)."""
+def parse_form(form: SettingsForm, site: settings.Settings) -> Submitted:
+    """Every setting the form sent, parsed and checked, then compared with the changes made since
+    the form was shown (`since`)."""
+    form.validate()
     result = Submitted()
-    boxes = set(form.getlist(SHOWN_BOXES)) if hasattr(form, "getlist") else set()
-    newer = changes_since(since) if since is not None else {}
+    since = form.since.data
+    newer = changes_since(int(since)) if since and since.isdigit() else {}
     for spec in settings.EDITABLE:
-        if spec.kind is bool:
-            if spec.key not in boxes:
-                continue
-            raw = form.get(spec.key)
-            result.typed[spec.key] = raw is not None
-        else:
-            if spec.key not in form:
-                continue
-            raw = form.get(spec.key)
-            result.typed[spec.key] = raw
-        try:
-            value = parse_value(spec, raw)
-        except SettingError as error:
-            result.errors[spec.key] = str(error)
+        control = form[spec.key]
+        if not _sent(form, control, spec):
             continue
-        kind = spec.kind
+        result.typed[spec.key] = bool(control.raw_data) if spec.kind is bool else control.raw_data[0]
+        if control.errors:
+            result.errors[spec.key] = control.errors[0]
+            continue
+        value, kind = control.value, spec.kind
         if spec.key in newer and normalised(value, kind) != normalised(site[spec.key], kind):
             change = newer[spec.key]
             if normalised(value, kind) == normalised(change.old_value, kind):
@@ -304,7 +343,7 @@ def form_state(site: settings.Settings, submitted: Submitted | None = None, *, f
     for group in GROUPS:
         fields = []
         for key in group.keys:
-            spec = settings.EDITABLE_KEYS[key]
+            spec = SPECS[key]
             fields.append(FieldState(spec, site[key], current_app.config[key],
                                      typed=typed.get(key), error=errors.get(key, "")))
         groups.append((group, fields))
@@ -368,14 +407,14 @@ def history(limit: int = HISTORY_SIZE) -> list[HistoryEntry]:
 def label_of(key: str) -> str:
     if key.startswith(RULE_KEY):
         return f"Policy rule {key.removeprefix(RULE_KEY)}"
-    spec = settings.EDITABLE_KEYS.get(key)
+    spec = SPECS.get(key)
     return spec.label if spec else key
 
 
 def display_change(key: str, value: Any, side: str) -> str:
     if key.startswith(RULE_KEY) and value is None:
         return "(no rule yet)" if side == "old" else "(removed)"
-    spec = settings.EDITABLE_KEYS.get(key)
+    spec = SPECS.get(key)
     return display(value, spec.kind if spec else str)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from functools import wraps
+from urllib.parse import urlsplit
 
 from flask import (
     abort,
@@ -24,22 +25,21 @@ from flask import (
 )
 from flask_login import current_user
 
-from talkback.extensions import client_ip, db, login_manager
-from talkback.models import Moderator, Role, utcnow
+from talkback.extensions import client_ip, login_manager
+from talkback.models import utcnow
 
 from ..articles.content import policy_rules
 from ..auth import accounts
 from ..htmx import is_htmx, redirect_to, render_page_or_fragment
-from ..navigation import current_page, local_path
-from . import actions, bp, links
+from ..navigation import current_page, local_path, page_of_htmx_request
+from . import actions, bp
 from . import queue as q
 from .actions import Refused
 
 FLASH = "moderation"
-# The buttons, and the keys that press them (moderation.js).
+# The buttons' labels (moderation.js presses a row's buttons by their names).
 LABELS = {"approve": "Approve", "reject": "Reject", "spam": "Spam", "trash": "Trash",
           "restore": "Restore to pending"}
-KEYS = {"approve": "a", "reject": "r", "spam": "s", "trash": "t"}
 # The audit trail's sentences: "<moderator> approved it".
 DID = {
     "approve": "approved it",
@@ -99,21 +99,16 @@ def admin_required(view):
 
 @bp.context_processor
 def _dashboard_helpers():
-    urls = links.DashboardLinks()
     return {
         "tabs": q.TABS,
         "count_limit": q.COUNT_LIMIT,
         "decisions_for": actions.decisions_for,
-        "can_undo": lambda event: actions.undoable(event, current_user._get_current_object()),
+        "can_undo": lambda event: actions.undoable(event, current_user),
         "done": actions.DONE,
         "did": DID,
         "labels": LABELS,
-        "keys": KEYS,
         "waiting": waiting,
         "ago": actions.ago,
-        "comment_url": urls.comment_url,
-        "queue_url": urls.queue_url,
-        "page_url": urls.page_url,
     }
 
 
@@ -131,9 +126,19 @@ def _int(value: str | None) -> int | None:
 
 
 def _back() -> str:
-    """Where a decision returns to: the dashboard page the form was on."""
-    return local_path(request.form.get("back") or request.args.get("back"), under="/moderation") or url_for(
-        "moderation.queue")
+    """Where a decision returns to: the dashboard page the form was on. A row's links (edit, reply,
+    reject) carry no `back`: the page they were on is the htmx request's page, or the Referer."""
+    sent = local_path(request.form.get("back") or request.args.get("back"), under="/moderation")
+    if not sent and request.method == "GET":
+        sent = page_of_htmx_request(under="/moderation") if is_htmx() else _referring_page()
+    return sent or url_for("moderation.queue")
+
+
+def _referring_page() -> str | None:
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc != request.host:
+        return None
+    return local_path(referrer.path + (f"?{referrer.query}" if referrer.query else ""), under="/moderation")
 
 
 def _queue_of(back: str) -> q.QueueFilter | None:
@@ -269,11 +274,13 @@ def _refused(refusal: Refused, found, back: str, *, mode: str = "full", draft: s
 
 
 def _decision(action: str):
-    def view(comment_id: int):
+    def view(comment_id: int, revision: int | None = None):
         found = _comment_or_404(comment_id)
         back = _back()
+        if revision is None:
+            revision = _int(request.form.get("revision"))
         try:
-            event = actions.decide(found, _int(request.form.get("revision")), action, current_user,
+            event = actions.decide(found, revision, action, current_user,
                                    rule_number=_int(request.form.get("rule")),
                                    note=request.form.get("note", ""))
         except Refused as refusal:
@@ -283,6 +290,16 @@ def _decision(action: str):
     view.__name__ = action
     view.__doc__ = f"{action.capitalize()} one comment."
     return view
+
+
+@bp.post("/decide")
+def decide():
+    """A decision button of a row: the page's one #decide form sends `<action>=<comment id>:<revision>`."""
+    for action in actions.STATUS_OF:
+        comment_id, _, revision = request.form.get(action, "").partition(":")
+        if comment_id.isdigit():
+            return _decision(action)(int(comment_id), _int(revision))
+    abort(400, "Choose what to do with the comment.")
 
 
 for _action in actions.STATUS_OF:
@@ -307,6 +324,13 @@ def _text_action(mode: str, comment_id: int):
     except Refused as refusal:
         return _refused(refusal, found, back, mode=mode, draft=text)
     return _respond(_said(mode, actions.BulkResult([event])), back, [found])
+
+
+@bp.get("/comments/<int:comment_id>/reject", endpoint="reject_form")
+def reject_form(comment_id: int):
+    """The rules to reject under, opened on demand: in the row (htmx) or on the comment's page. The
+    queue's rows leave them out (a page of 50 carried 50 copies of the policy)."""
+    return _render_item(_comment_or_404(comment_id), "reject", _back())
 
 
 @bp.route("/comments/<int:comment_id>/edit", methods=["GET", "POST"])
@@ -352,85 +376,3 @@ def undo():
     comments = [e.comment for e in result.events] + [s.comment for s in result.skipped if s.comment]
     status = 200 if result.events else 409
     return _respond(_said("undo", result, undo=False), back, comments, status=status)
-
-
-# --- Moderators (admins only) ---------------------------------------------------------------------
-
-
-@bp.get("/moderators")
-@admin_required
-def moderators():
-    return _moderators_page()
-
-
-def _moderators_page(status: int = 200, error: str = "", form: dict | None = None):
-    return make_response(render_template(
-        "moderation/moderators.html", moderators=accounts.all_moderators(), error=error,
-        form=form or {}, results=get_flashed_messages(category_filter=[FLASH]),
-        minimum=accounts.PASSWORD_MIN_LENGTH,
-    ), status)
-
-
-def _passwords_match() -> str:
-    password = request.form.get("password", "")
-    if password != request.form.get("password_again", ""):
-        raise accounts.AccountError("The two passwords differ; type the same password twice.")
-    return password
-
-
-def _done(text: str):
-    flash(asdict(Said(text)), FLASH)
-    return redirect_to(url_for("moderation.moderators"))
-
-
-@bp.post("/moderators")
-@admin_required
-def create_moderator():
-    role = Role.ADMIN if request.form.get("admin") else Role.MODERATOR
-    try:
-        created = accounts.create_moderator(request.form.get("name", ""), _passwords_match(), role)
-    except accounts.AccountError as error:
-        return _moderators_page(422, str(error), form={"name": request.form.get("name", ""),
-                                                      "admin": role == Role.ADMIN})
-    return _done(f"Created the {created.role.value} {created.name}.")
-
-
-def _moderator_or_404(moderator_id: int):
-    return db.session.get(Moderator, moderator_id) or abort(404, "There is no such moderator.")
-
-
-@bp.post("/moderators/<int:moderator_id>/password")
-@admin_required
-def set_moderator_password(moderator_id: int):
-    moderator = _moderator_or_404(moderator_id)
-    try:
-        accounts.set_password(moderator, _passwords_match())
-    except accounts.AccountError as error:
-        return _moderators_page(422, f"{moderator.name}: {error}")
-    return _done(f"Changed the password of {moderator.name}; their open sessions have ended.")
-
-
-@bp.post("/moderators/<int:moderator_id>/role")
-@admin_required
-def set_moderator_role(moderator_id: int):
-    moderator = _moderator_or_404(moderator_id)
-    role = Role.ADMIN if request.form.get("role") == Role.ADMIN.value else Role.MODERATOR
-    try:
-        accounts.set_role(moderator, role)
-    except accounts.AccountError as error:
-        return _moderators_page(422, str(error))
-    return _done(f"{moderator.name} is now {'an admin' if role == Role.ADMIN else 'a moderator'}.")
-
-
-@bp.post("/moderators/<int:moderator_id>/remove")
-@admin_required
-def remove_moderator(moderator_id: int):
-    moderator = _moderator_or_404(moderator_id)
-    if moderator.id == current_user.id:
-        return _moderators_page(422, "You cannot remove your own account while logged in with it.")
-    name = moderator.name
-    try:
-        accounts.remove(moderator)
-    except accounts.AccountError as error:
-        return _moderators_page(422, str(error))
-    return _done(f"Removed {name}. Their decisions stay in the log.")

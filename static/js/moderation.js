@@ -1,5 +1,5 @@
 // The dashboard's keyboard, layered over buttons and forms that work without JavaScript:
-// j/k next/previous comment, a approve, r reject (then 1–7 picks the rule), s spam, t trash,
+// j/k next/previous comment, a approve, r reject (opens the rules, then 1–9 picks one), s spam, t trash,
 // x select for a bulk action, u undo, ? lists the keys. A key presses the real button of the current
 // comment; keys are ignored while typing in a field or with Ctrl, Alt or Meta held. The server's answer
 // to a decision fills the status region (role=status) and screen readers announce it; what only this
@@ -7,7 +7,7 @@
 (function () {
   "use strict";
 
-  var rejecting = null; // the row waiting for a rule number after "r"
+  var rejecting = null; // the id of the row waiting for a rule number after "r"
 
   function rows() {
     return Array.prototype.slice.call(document.querySelectorAll(".queue-item"));
@@ -24,6 +24,7 @@
   function focusRow(row) {
     if (!row) return;
     rows().forEach(function (r) { r.classList.toggle("is-current", r === row); });
+    row.tabIndex = -1; // focusable from here, not a Tab stop (rows leave it out: a page holds 50)
     row.focus({ preventScroll: true });
     row.scrollIntoView({ block: "nearest" });
   }
@@ -46,7 +47,10 @@
     if (!button) return false;
     // A key pressed right after a swap can beat htmx's own processing of the new row, and the
     // click would then submit the plain form. Processing is idempotent, so make sure of it first.
-    if (window.htmx && button.form) window.htmx.process(button.form);
+    if (window.htmx) {
+      window.htmx.process(button);
+      if (button.form) window.htmx.process(button.form);
+    }
     button.click();
     return true;
   }
@@ -67,28 +71,41 @@
     return after;
   }
 
+  // "r" opens the row's reject form (fetched on demand: the rows do not carry the rule list), then
+  // a digit picks the rule and submits. A digit typed before the form has arrived waits for it.
+  var pendingRule = null;
+
+  function rejectForm(row) {
+    return row && row.isConnected ? row.querySelector(".reject-form") : null;
+  }
+
   function startReject(row) {
-    var details = row.querySelector("details.reject");
-    if (!details) { announce("This comment cannot be rejected from here."); return; }
-    details.open = true;
-    rejecting = row;
-    var count = row.querySelectorAll("input[name=rule]").length;
-    announce("Reject: press the number of the rule it broke, 1 to " + count + ", or Escape to cancel.");
+    var link = row.querySelector("a.decide-reject");
+    if (!link && !rejectForm(row)) { announce("This comment cannot be rejected from here."); return; }
+    rejecting = row.id;
+    pendingRule = null;
+    if (link) link.click();
+    announce("Reject: press the number of the rule it broke, or Escape to cancel.");
   }
 
   function finishReject(number) {
-    var row = rejecting;
+    var row = document.getElementById(rejecting);
+    var form = rejectForm(row);
+    if (!form) { pendingRule = number; return; }
     rejecting = null;
-    var radio = row.querySelector('input[name=rule][value="' + number + '"]');
-    if (!radio) { announce("There is no rule " + number + "."); return; }
+    pendingRule = null;
+    var radio = form.querySelector('input[name=rule][value="' + number + '"]');
+    if (!radio) { announce("There is no rule " + number + "."); rejecting = row.id; return; }
     radio.checked = true;
-    press(row, ".reject-form button[type=submit]");
+    press(form, "button.decide-reject");
   }
 
   function cancelReject() {
-    var details = rejecting && rejecting.querySelector("details.reject");
-    if (details) details.open = false;
+    var row = document.getElementById(rejecting);
+    var form = rejectForm(row);
     rejecting = null;
+    pendingRule = null;
+    if (form) press(form, ".form-actions a");
     announce("Reject cancelled.");
   }
 
@@ -110,7 +127,7 @@
     if (dialog && !dialog.open) dialog.showModal();
   }
 
-  var decide = { a: "[data-key=a]", s: "[data-key=s]", t: "[data-key=t]" };
+  var decide = { a: "button[name=approve]", s: "button[name=spam]", t: "button[name=trash]" };
 
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey || isTyping(event.target)) return;
@@ -172,6 +189,7 @@
         target.focus();
       }
     } else if (target.classList.contains("queue-item")) {
+      if (rejecting === target.id && pendingRule) { finishReject(pendingRule); return; }
       var wanted = target.querySelector("[data-autofocus]");
       if (wanted) wanted.focus();
       else focusRow(target);

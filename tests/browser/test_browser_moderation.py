@@ -130,9 +130,9 @@ def test_decisions_from_the_keyboard(jspage, dashboard, new_context):
     focus_visible(page)
     expect(status).to_have_attribute("data-probe", "same")
 
-    # r then 2: reject Bruno under rule 2.
+    # r then 2: reject Bruno under rule 2 (r opens the rules in the row).
     page.keyboard.press("r")
-    expect(row(page, dashboard, "Bruno").locator("details.reject")).to_have_attribute("open", "")
+    expect(row(page, dashboard, "Bruno").locator(".reject-form")).to_be_visible()
     page.keyboard.press("2")
     said(page, "Rejected the comment by Bruno under rule 2")
     expect(count(page, "pending")).to_have_text("2")
@@ -167,7 +167,7 @@ def test_decisions_with_buttons(page, dashboard, new_context, js):
     expect(count(page, "pending")).to_have_text("3")
 
     bruno = row(page, dashboard, "Bruno")
-    bruno.locator("details.reject summary").click()
+    bruno.get_by_role("link", name="Reject…").click()  # the rules, in the row or on the comment's page
     bruno.get_by_label("3.").check()
     bruno.get_by_role("button", name="Reject", exact=True).click()
     said(page, "Rejected the comment by Bruno under rule 3")
@@ -231,14 +231,15 @@ def test_log_in_and_decide_with_tab_enter_and_space(page, dashboard, js):
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Moderation queue")).to_be_visible()
-    tab_to(page, f"#queue-comment-{dashboard.comment_ids['Alba']} button.decide-approve")
+    tab_to(page, f"#queue-comment-{dashboard.comment_ids['Alba']} button[name=approve]")
     page.keyboard.press("Space")
     said(page, "Approved the comment by Alba.")
     expect(count(page, "pending")).to_have_text("3")
     # Reject Bruno under rule 5: open "Reject…" with Enter, pick the rule with the arrow keys.
     bruno = f"#queue-comment-{dashboard.comment_ids['Bruno']}"
-    tab_to(page, f"{bruno} details.reject summary")
+    tab_to(page, f"{bruno} a.decide-reject")
     page.keyboard.press("Enter")
+    expect(page.locator(f"{bruno} .reject-form")).to_be_visible()
     tab_to(page, f"{bruno} input[name=rule]")
     for _ in range(4):
         page.keyboard.press("ArrowDown")
@@ -271,7 +272,8 @@ def test_axe_dashboard(jspage, dashboard):
     row(page, dashboard, "Alba").get_by_role("button", name="Approve").click()
     said(page, "Approved")
     expect_no_axe_violations(page)  # a decision, its Undo, a decided row
-    row(page, dashboard, "Bruno").locator("details.reject summary").click()
+    row(page, dashboard, "Bruno").get_by_role("link", name="Reject…").click()
+    expect(row(page, dashboard, "Bruno").locator(".reject-form")).to_be_visible()
     expect_no_axe_violations(page)  # the rules to reject under
     page.keyboard.press("Escape")
     page.get_by_role("button", name="Keyboard shortcuts").click()
@@ -291,7 +293,8 @@ def test_dashboard_looks(new_context, dashboard, width):
     screenshot(page, f"dashboard-{width}")
     row(page, dashboard, "Alba").get_by_role("button", name="Approve").click()
     said(page, "Approved")
-    row(page, dashboard, "Bruno").locator("details.reject summary").click()
+    row(page, dashboard, "Bruno").get_by_role("link", name="Reject…").click()
+    expect(row(page, dashboard, "Bruno").locator(".reject-form")).to_be_visible()
     check_layout(page, width)
     screenshot(page, f"dashboard-decided-{width}")
 
