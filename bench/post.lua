@@ -1,6 +1,6 @@
--- Row D: posts comments as many readers. run.py prepends `sessions` (one {cookie, form} per
--- harvested session: the session cookie and the form's hidden fields, CSRF token included),
--- `path` and `body_text`. Every request has a distinct author and body.
+-- Row D: posts comments as many anonymous readers. run.py prepends `form` (the comment form's
+-- hidden fields, as the page carries them: no CSRF token, no cookie), `path` and `body_text`.
+-- Every request has a distinct author and body; the Origin header comes from run.py.
 local counter = 0
 local next_thread = 1
 local tag = "x"
@@ -16,15 +16,15 @@ end
 
 function request()
   counter = counter + 1
-  local s = sessions[(counter % #sessions) + 1]
   local who = tag .. "-" .. (thread_id or 0) .. "-" .. counter
-  local body = s.form
+  local body = form
     .. "&author_name=Reader+" .. who
     .. "&author_email=reader-" .. who .. "%40example.org"
     .. "&body=" .. body_text .. "+" .. who
-  return wrk.format("POST", path, {
-    ["Cookie"] = s.cookie,
-    ["Content-Type"] = "application/x-www-form-urlencoded",
-    ["HX-Request"] = "true",
-  }, body)
+  -- wrk.format takes these headers instead of wrk's own (-H), so copy those first.
+  local headers = {}
+  for name, value in pairs(wrk.headers) do headers[name] = value end
+  headers["Content-Type"] = "application/x-www-form-urlencoded"
+  headers["HX-Request"] = "true"
+  return wrk.format("POST", path, headers, body)
 end

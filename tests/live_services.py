@@ -1,8 +1,8 @@
-"""The real services some tests need: a PostgreSQL server, Redis, gunicorn processes, and a small
-cookie-keeping HTTP client that reads forms as a browser does.
+"""The real services some tests need: a PostgreSQL server, Redis, gunicorn processes, nginx in
+front of gunicorn, and a small cookie-keeping HTTP client that reads forms as a browser does.
 
 Locally a missing service skips those tests with the reason; in CI (CI=true) it fails them, since
-.ci/run starts PostgreSQL and Redis.
+.ci/run installs nginx and starts PostgreSQL and Redis.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ DEFAULT_REDIS = "redis://127.0.0.1:6379/14"  # a database number of its own; key
 def unavailable(reason: str) -> None:
     """Skip locally; fail in CI, where the service is supposed to be running."""
     if IN_CI:
-        pytest.fail(f"{reason} (CI=true: .ci/run starts this service, so it must be there)")
+        pytest.fail(f"{reason} (CI=true: .ci/run installs or starts it, so it must be there)")
     pytest.skip(reason)
 
 
@@ -173,14 +173,54 @@ def _stop(process: subprocess.Popen) -> None:
             process.wait(timeout=10)
 
 
-def flask_command(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+def flask_command(args: list[str], env: dict[str, str],
+                  stdin: str | None = None) -> subprocess.CompletedProcess:
     """Runs `flask …` in the worktree as an operator would; fails the test on an error."""
     result = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "app:create_app", *args],
+        [sys.executable, "-m", "flask", "--app", "app:create_app", *args], input=stdin,
         cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True, timeout=120,
     )
     assert result.returncode == 0, f"flask {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
     return result
+
+
+def sqlite_site(instance: Path, **settings: str) -> dict[str, str]:
+    """The environment of a gunicorn site on the embedded SQLite database in `instance` (made,
+    migrated and seeded on start), with `settings` as TALKBACK_<KEY> variables; nothing from
+    this process's TALKBACK_*, TEST_* or DATABASE_URL leaks in."""
+    env = {name: value for name, value in os.environ.items()
+           if not name.startswith(("TALKBACK_", "TEST_")) and name != "DATABASE_URL"}
+    env.update({"TALKBACK_INSTANCE_PATH": str(instance), "TALKBACK_SECRET_KEY": "site-" + uuid.uuid4().hex,
+                "TALKBACK_PASSWORD_HASH_PROFILE": "CHEAPEST"})
+    env.update({f"TALKBACK_{key}": value for key, value in settings.items()})
+    return env
+
+
+def create_moderator_cli(env: dict[str, str], name: str, password: str, admin: bool = False) -> None:
+    """`flask moderators create NAME [--admin] --password-stdin`, as docs/deploy.md says."""
+    flask_command(["moderators", "create", name, *(["--admin"] if admin else []), "--password-stdin"],
+                  env, stdin=password + "\n")
+
+
+# --- nginx -------------------------------------------------------------------------------------
+
+
+def nginx_available() -> None:
+    from deploy.nginx import local
+
+    if local.executable() is None:
+        unavailable("nginx is not installed (Debian: apt-get install nginx)")
+
+
+@contextlib.contextmanager
+def nginx_server(upstream: Server, prefix: Path) -> Iterator[str]:
+    """nginx with deploy/nginx/talkback.conf (only its port, upstream and paths replaced) in front
+    of `upstream`, in the foreground, with its files under `prefix` → its base URL."""
+    from deploy.nginx import local
+
+    nginx_available()
+    with local.running(prefix, upstream=upstream.url.removeprefix("http://")) as url:
+        yield url
 
 
 # --- A small browser ----------------------------------------------------------------------------
@@ -231,11 +271,13 @@ class Browser:
 
 class _FormParser(HTMLParser):
     def __init__(self, action_suffix: str) -> None:
-        super().__init__()
+        super().__init__(convert_charrefs=True)
         self.action_suffix = action_suffix
         self.inside = False
         self.found = False
         self.fields: dict[str, str] = {}
+        self.textarea: str | None = None
+        self.select: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
@@ -250,16 +292,31 @@ class _FormParser(HTMLParser):
                 return
             self.fields[a["name"]] = a.get("value", "")
         elif self.inside and tag == "textarea" and a.get("name"):
-            self.fields[a["name"]] = ""
+            self.textarea = a["name"]
+            self.fields[self.textarea] = ""
+        elif self.inside and tag == "select" and a.get("name"):
+            self.select = a["name"]
+        elif self.select and tag == "option" and (self.select not in self.fields or "selected" in a):
+            self.fields[self.select] = a.get("value", "")
+
+    def handle_data(self, data: str) -> None:
+        if self.textarea is not None:
+            # A browser drops one newline right after <textarea>.
+            self.fields[self.textarea] += data.removeprefix("\n") if not self.fields[self.textarea] else data
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "form":
             self.inside = False
+        elif tag == "textarea":
+            self.textarea = None
+        elif tag == "select":
+            self.select = None
 
 
 def form_fields(html: str, action_suffix: str) -> dict[str, str]:
     """What a browser would send for the form whose action ends with `action_suffix`, before the
-    user types anything (hidden fields, CSRF token, honeypots left empty)."""
+    user types anything (hidden fields, CSRF token, honeypots left empty, textareas and selects as
+    shown)."""
     parser = _FormParser(action_suffix)
     parser.feed(html)
     assert parser.found, f"no form posting to …{action_suffix} on the page"
