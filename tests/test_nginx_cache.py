@@ -23,13 +23,13 @@ from live_services import (
     Browser,
     Page,
     create_moderator_cli,
-    csrf_token,
     form_fields,
     gunicorn_server,
     nginx_available,
     nginx_server,
     sqlite_site,
 )
+from support import csrf_from
 
 pytestmark = [pytest.mark.nginx, pytest.mark.slow]
 
@@ -131,7 +131,7 @@ def test_an_approval_reaches_anonymous_readers_within_max_age(site: Site) -> Non
     moderator = Browser()
     login = moderator.get(site.url + "/moderation/login")
     logged_in = moderator.post(site.url + "/moderation/login", {
-        "csrf_token": csrf_token(login.text), "name": MODERATOR[0], "password": MODERATOR[1]})
+        "csrf_token": csrf_from(login.text), "name": MODERATOR[0], "password": MODERATOR[1]})
     assert logged_in.status == 303 and "login" not in logged_in.headers.get("Location", "")
     # A moderator holds talkback_session: every page, the article too, comes from the app.
     assert cache_status(moderator.get(site.article())) == "BYPASS"
@@ -140,7 +140,7 @@ def test_an_approval_reaches_anonymous_readers_within_max_age(site: Site) -> Non
     queue = moderator.get(site.url + "/moderation/")
     assert body in queue.text
     decided = moderator.post(f"{site.url}/moderation/comments/{comment_id}/approve",
-                             {"csrf_token": csrf_token(queue.text), "revision": str(revision)})
+                             {"csrf_token": csrf_from(queue.text), "revision": str(revision)})
     assert decided.status == 303, (decided.status, decided.text[:500])
     assert site.sql("SELECT status FROM comment WHERE id = :id", id=comment_id) == [("approved",)]
 

@@ -20,11 +20,11 @@ import sqlalchemy as sa
 from live_services import (
     Browser,
     create_moderator_cli,
-    csrf_token,
     form_fields,
     gunicorn_server,
     sqlite_site,
 )
+from support import csrf_from
 
 pytestmark = pytest.mark.slow
 
@@ -99,7 +99,7 @@ def test_counter_and_posting_agree_on_a_new_limit_in_every_worker(site: Site) ->
     admin = Browser()
     login = admin.get(site.url + "/moderation/login")
     logged_in = admin.post(site.url + "/moderation/login",
-                           {"csrf_token": csrf_token(login.text), "name": ADMIN[0], "password": ADMIN[1]})
+                           {"csrf_token": csrf_from(login.text), "name": ADMIN[0], "password": ADMIN[1]})
     assert logged_in.status == 303, logged_in.text[:500]
     form = form_fields(admin.get(site.url + "/moderation/settings").text, "/moderation/settings")
     saved = admin.post(site.url + "/moderation/settings", {**form, "COMMENT_MAX_LENGTH": str(NEW_LIMIT)})
