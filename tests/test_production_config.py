@@ -164,14 +164,15 @@ def test_flask_seed_loads_the_policy_rules_once(tmp_path: Path) -> None:
 
 def test_a_redis_outage_degrades_limits_instead_of_failing_requests(make_app) -> None:
     """Limits then count inside each process (logged) until Redis answers again."""
-    from talkback.extensions import limiter
+    from talkback.extensions import csrf, limiter
 
     app = make_app(REDIS_URL="redis://127.0.0.1:1/0", RATELIMIT_ENABLED=True)  # nothing on port 1
 
-    @app.get("/test-limited")
+    @app.post("/test-limited")  # (only POSTs carry limits)
+    @csrf.exempt
     @limiter.limit("2 per hour")
     def limited():
         return "ok"
 
     client = app.test_client()
-    assert [client.get("/test-limited").status_code for _ in range(3)] == [200, 200, 429]
+    assert [client.post("/test-limited").status_code for _ in range(3)] == [200, 200, 429]
