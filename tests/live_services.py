@@ -184,6 +184,17 @@ def flask_command(args: list[str], env: dict[str, str],
     return result
 
 
+def run_sql(database_url: str, statement: str, **params) -> list[tuple]:
+    """One statement on a live server's database, from outside the server (its own engine)."""
+    engine = sa.create_engine(database_url)
+    try:
+        with engine.begin() as conn:
+            result = conn.execute(sa.text(statement), params)
+            return [tuple(row) for row in result] if result.returns_rows else []
+    finally:
+        engine.dispose()
+
+
 def sqlite_site(instance: Path, **settings: str) -> dict[str, str]:
     """The environment of a gunicorn site on the embedded SQLite database in `instance` (made,
     migrated and seeded on start), with `settings` as TALKBACK_<KEY> variables; nothing from

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from live_services import (
     Browser,
     Page,
@@ -27,6 +26,7 @@ from live_services import (
     gunicorn_server,
     nginx_available,
     nginx_server,
+    run_sql,
     sqlite_site,
 )
 from support import csrf_from
@@ -47,13 +47,7 @@ class Site:
         return f"{self.url}/articles/{self.slug}"
 
     def sql(self, statement: str, **params) -> list[tuple]:
-        engine = sa.create_engine(f"sqlite:///{self.database}")
-        try:
-            with engine.begin() as conn:
-                result = conn.execute(sa.text(statement), params)
-                return [tuple(row) for row in result] if result.returns_rows else []
-        finally:
-            engine.dispose()
+        return run_sql(f"sqlite:///{self.database}", statement, **params)
 
 
 @pytest.fixture(scope="module")

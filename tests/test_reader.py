@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from support import comment_data
 
 from blueprints.comments.cache import bump_comments_version
 from talkback.extensions import db
@@ -19,14 +20,7 @@ POST_URL = f"{ARTICLE_URL}/comments"
 
 
 def form_data(**overrides: str) -> dict[str, str]:
-    data = {
-        "author_name": "Marie Joseph",
-        "author_email": "marie@example.org",
-        "author_website": "",
-        "body": "A thoughtful comment.",
-    }
-    data.update(overrides)
-    return data
+    return comment_data(**{"author_name": "Marie Joseph", "author_email": "marie@example.org", **overrides})
 
 
 def stored(app) -> list[Comment]:

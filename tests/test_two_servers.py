@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from live_services import (
     Browser,
     Server,
@@ -28,6 +27,7 @@ from live_services import (
     gunicorn_available,
     gunicorn_server,
     redis_url,
+    run_sql,
     throwaway_postgres,
 )
 from support import csrf_from
@@ -50,13 +50,7 @@ class Site:
         return self.a, self.b
 
     def sql(self, statement: str, **params) -> list[tuple]:
-        engine = sa.create_engine(self.database_url)
-        try:
-            with engine.begin() as conn:
-                result = conn.execute(sa.text(statement), params)
-                return [tuple(row) for row in result] if result.returns_rows else []
-        finally:
-            engine.dispose()
+        return run_sql(self.database_url, statement, **params)
 
 
 def _environment(database_url: str, redis: str, prefix: str) -> dict[str, str]:
