@@ -77,6 +77,67 @@ def throwaway_postgres(purpose: str) -> Iterator[str]:
         admin.dispose()
 
 
+POSTGRES_BIN = Path(os.environ.get("TEST_POSTGRES_BIN", "/usr/lib/postgresql/15/bin"))
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class PrivatePostgres:
+    """A PostgreSQL server of one test's own (initdb in a temporary directory, a free port on
+    127.0.0.1): a test may stop and restart it without touching the machine's shared server."""
+
+    def __init__(self, home: Path, port: int, as_user: list[str]) -> None:
+        self.home, self.port, self.as_user = home, port, as_user
+        self.url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+
+    def _pg_ctl(self, *args: str) -> None:
+        options = f"-p {self.port} -k {self.home} -c listen_addresses=127.0.0.1 -c fsync=off"
+        subprocess.run([*self.as_user, str(POSTGRES_BIN / "pg_ctl"), "-D", str(self.home / "data"),
+                        "-l", str(self.home / "log"), "-o", options, "-w", "-t", "60", *args],
+                       check=True, capture_output=True, timeout=90)
+
+    def start(self) -> None:
+        self._pg_ctl("start")
+
+    def stop(self, mode: str = "fast") -> None:
+        """fast: clients are disconnected at once, as in a restart for an upgrade."""
+        self._pg_ctl("stop", "-m", mode)
+
+    def running(self) -> bool:
+        return (self.home / "data" / "postmaster.pid").exists()
+
+
+@contextlib.contextmanager
+def private_postgres() -> Iterator[PrivatePostgres]:
+    """A private PostgreSQL server, started; stopped and deleted afterwards whatever happens."""
+    import tempfile
+
+    if not (POSTGRES_BIN / "initdb").exists():
+        unavailable(f"no PostgreSQL server binaries in {POSTGRES_BIN}")
+    home = Path(tempfile.mkdtemp(prefix="talkback-pg-"))
+    as_user: list[str] = []
+    if os.geteuid() == 0:  # PostgreSQL refuses to run as root
+        shutil.chown(home, "postgres", "postgres")
+        as_user = ["runuser", "-u", "postgres", "--"]
+    server = PrivatePostgres(home, free_port(), as_user)
+    try:
+        subprocess.run([*as_user, str(POSTGRES_BIN / "initdb"), "-D", str(home / "data"), "-U", "postgres",
+                        "-A", "trust", "--no-sync"], check=True, capture_output=True, timeout=120)
+        server.start()
+        yield server
+    finally:
+        if server.running():
+            with contextlib.suppress(subprocess.SubprocessError):
+                server.stop("immediate")
+        shutil.rmtree(home, ignore_errors=True)
+
+
 # --- Redis --------------------------------------------------------------------------------------
 
 

@@ -1,0 +1,201 @@
+"""Faults underneath a running site (issue #18): the database restarted, Redis gone, SQLite's disk
+full. Each test runs real servers of its own on 127.0.0.1 (never the machine's shared PostgreSQL or
+Redis), is bounded in time, and checks what a reader sees during the fault, that nothing answered as
+stored is lost, and that the site serves again by itself once the part is back.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from live_services import (
+    Browser,
+    Page,
+    Server,
+    form_fields,
+    gunicorn_available,
+    gunicorn_server,
+    private_postgres,
+)
+
+pytestmark = [pytest.mark.faults, pytest.mark.slow]
+
+HTMX = {"HX-Request": "true"}
+SECURITY_HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options")
+UNAVAILABLE_TEXT = "cannot reach our database"
+RECOVERY_TIMEOUT = 30  # seconds the site may take to serve again once the part is back
+
+
+def _site_env(database_url: str, **settings: str) -> dict[str, str]:
+    env = {name: value for name, value in os.environ.items()
+           if not name.startswith(("TALKBACK_", "TEST_")) and name != "DATABASE_URL"}
+    env.update({
+        "DATABASE_URL": database_url,
+        "TALKBACK_SECRET_KEY": "faults-" + uuid.uuid4().hex,
+        "TALKBACK_AUTO_MIGRATE": "true",
+        "TALKBACK_DEMO_CONTENT": "true",
+        "TALKBACK_PASSWORD_HASH_PROFILE": "CHEAPEST",
+        "TALKBACK_COMMENT_MIN_FILL_SECONDS": "0",
+        "TALKBACK_COMMENT_FLOOD_SECONDS": "0",
+        "TALKBACK_RATELIMIT_ENABLED": "false",
+    })
+    env.update({f"TALKBACK_{key}": value for key, value in settings.items()})
+    return env
+
+
+def _sql(url: str, statement: str) -> list[tuple]:
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            return [tuple(row) for row in conn.execute(sa.text(statement))]
+    finally:
+        engine.dispose()
+
+
+@dataclass
+class Load:
+    """Readers and posters against one server, each post with a body of its own; every answer kept."""
+
+    server: Server
+    slug: str
+    clients: int = 4
+    stop: threading.Event = field(default_factory=threading.Event)
+    answers: list[tuple[str, str, Page]] = field(default_factory=list)  # (kind, body, page)
+    failures: list[BaseException] = field(default_factory=list)
+    _numbers: itertools.count = field(default_factory=itertools.count)
+
+    def __post_init__(self) -> None:
+        self.threads = [threading.Thread(target=self._run, args=(n,), daemon=True)
+                        for n in range(self.clients)]
+
+    def _run(self, n: int) -> None:
+        browser = Browser(forwarded_for=f"198.51.100.{n + 1}")
+        article = f"{self.server.url}/articles/{self.slug}"
+        fields = None
+        try:
+            while not self.stop.is_set():
+                page = browser.get(article)
+                self.answers.append(("read", "", page))
+                if page.status == 200:
+                    fields = form_fields(page.text, "/comments")
+                if fields is None:
+                    time.sleep(0.05)
+                    continue
+                body = f"Fault test comment {n}-{next(self._numbers)} {uuid.uuid4().hex[:8]}"
+                htmx = n % 2 == 1
+                data = {**fields, "body": body, "author_name": f"Reader {n}",
+                        "author_email": f"reader{n}@example.org"}
+                answer = browser.post(article + "/comments", data, headers=HTMX if htmx else None)
+                self.answers.append(("htmx" if htmx else "post", body, answer))
+        except BaseException as error:  # noqa: BLE001 — reported by the test
+            self.failures.append(error)
+
+    def __enter__(self) -> Load:
+        for thread in self.threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop.set()
+        for thread in self.threads:
+            thread.join(timeout=60)
+
+    def acknowledged(self) -> list[str]:
+        return [body for kind, body, page in self.answers
+                if (kind == "post" and page.status == 303) or (kind == "htmx" and page.status == 200)]
+
+
+def _wait_for(check: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"{what} did not happen within {timeout}s")
+
+
+def _health(browser: Browser, server: Server) -> Page:
+    return browser.get(server.url + "/healthz")
+
+
+def _assert_clear_503(page: Page, htmx: bool) -> None:
+    assert page.status == 503, page.status
+    assert UNAVAILABLE_TEXT in page.text
+    assert "Traceback" not in page.text
+    assert page.headers.get("Retry-After")
+    for name in SECURITY_HEADERS:
+        assert page.headers.get(name), f"503 without {name}"
+    assert ("<html" in page.text) is not htmx  # htmx: the fragment for the page's error region
+
+
+def _booted_workers(server: Server) -> int:
+    return server.log_text().count("Booting worker")
+
+
+# --- PostgreSQL restarted -------------------------------------------------------------------------
+
+
+def test_postgresql_restarted_during_reading_and_posting(tmp_path: Path) -> None:
+    gunicorn_available()
+    with private_postgres() as postgres, \
+            gunicorn_server(_site_env(postgres.url), tmp_path / "gunicorn.log", workers=2) as server:
+        (slug,) = _sql(postgres.url, "SELECT slug FROM article ORDER BY id LIMIT 1")[0]
+        workers = _booted_workers(server)
+        reader = Browser(forwarded_for="203.0.113.50")
+        article = f"{server.url}/articles/{slug}"
+        fields = {**form_fields(reader.get(article).text, "/comments"),
+                  "author_name": "Outage Reader", "author_email": "outage@example.org"}
+
+        with Load(server, slug) as load:
+            _wait_for(lambda: len(load.acknowledged()) >= 8, 30, "posting before the restart")
+            postgres.stop("fast")  # as for an upgrade: every connection is cut
+            try:
+                # During the outage: the site's own 503, never a traceback; a plain form comes back
+                # with the reader's text, an htmx form is left as it was (the fragment goes to the
+                # error region).
+                health = _health(reader, server)
+                assert health.status == 503 and '"unavailable"' in health.text
+                _assert_clear_503(reader.get(article), htmx=False)
+                text = "My comment, written during the outage & kept <here>."
+                plain = reader.post(article + "/comments", {**fields, "body": text})
+                _assert_clear_503(plain, htmx=False)
+                assert "My comment, written during the outage &amp; kept &lt;here&gt;." in plain.text
+                assert 'name="rendered_at"' in plain.text  # the form can be sent again as it is
+                _assert_clear_503(reader.post(article + "/comments", {**fields, "body": text}, headers=HTMX),
+                                  htmx=True)
+                time.sleep(1)
+            finally:
+                postgres.start()
+            # Back by itself: no worker restarted, the pool replaced its dead connections.
+            _wait_for(lambda: _health(reader, server).status == 200, RECOVERY_TIMEOUT, "/healthz 200")
+            after = len(load.answers)
+            _wait_for(lambda: len(load.acknowledged()) >= 8 + 8 and len(load.answers) > after + 16, 30,
+                      "posting after the restart")
+        assert not load.failures, load.failures
+
+        assert _booted_workers(server) == workers
+        recovered = [page for _, _, page in load.answers[after:]]
+        # Every request after /healthz said 200 is served: no stale connection left in any pool.
+        assert all(page.status in (200, 303) for page in recovered[-16:]), \
+            [page.status for page in recovered[-16:]]
+        for kind, _, page in load.answers:
+            assert page.status in (200, 303, 503), (kind, page.status, page.text[:500])
+            assert "Traceback" not in page.text
+            if page.status == 503:
+                _assert_clear_503(page, htmx=kind == "htmx")
+        resent = reader.post(article + "/comments", {**fields, "body": text})
+        assert resent.status == 303
+
+        stored = dict(_sql(postgres.url, "SELECT body, count(*) FROM comment GROUP BY body"))
+        for body in [*load.acknowledged(), text]:
+            assert stored.get(body) == 1, body
+        assert max(stored.values()) == 1
