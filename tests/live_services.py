@@ -152,6 +152,62 @@ def redis_url() -> str:
     return url
 
 
+class PrivateRedis:
+    """A redis-server of one test's own on a free port of 127.0.0.1, nothing kept on disk: a test may
+    stop it and start it again (empty, on the same port) without touching the machine's Redis."""
+
+    def __init__(self, home: Path, port: int) -> None:
+        self.home, self.port = home, port
+        self.url = f"redis://127.0.0.1:{port}/0"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        import redis
+
+        executable = shutil.which("redis-server")
+        self.process = subprocess.Popen(
+            [executable, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", str(self.home)],
+            stdout=(self.home / "log").open("ab"), stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                redis.Redis.from_url(self.url, socket_connect_timeout=1).ping()
+                return
+            except redis.RedisError:
+                time.sleep(0.05)
+        raise AssertionError(f"redis-server did not start:\n{(self.home / 'log').read_text()}")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+        self.process = None
+
+    def client(self):
+        import redis
+
+        return redis.Redis.from_url(self.url, socket_connect_timeout=2, socket_timeout=2)
+
+
+@contextlib.contextmanager
+def private_redis() -> Iterator[PrivateRedis]:
+    """A private redis-server, started; stopped afterwards whatever happens."""
+    import tempfile
+
+    if shutil.which("redis-server") is None:
+        unavailable("redis-server is not installed")
+    home = Path(tempfile.mkdtemp(prefix="talkback-redis-"))
+    server = PrivateRedis(home, free_port())
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(home, ignore_errors=True)
+
+
 def delete_redis_keys(url: str, prefix: str) -> None:
     import redis
 

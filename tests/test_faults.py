@@ -6,12 +6,13 @@ stored is lost, and that the site serves again by itself once the part is back.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +26,9 @@ from live_services import (
     gunicorn_available,
     gunicorn_server,
     private_postgres,
+    private_redis,
+    sqlite_site,
+    throwaway_postgres,
 )
 
 pytestmark = [pytest.mark.faults, pytest.mark.slow]
@@ -199,3 +203,69 @@ def test_postgresql_restarted_during_reading_and_posting(tmp_path: Path) -> None
         for body in [*load.acknowledged(), text]:
             assert stored.get(body) == 1, body
         assert max(stored.values()) == 1
+
+
+# --- Redis stopped and started --------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _site_database(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
+    """The site's database for a test whose fault is elsewhere: the embedded SQLite one, or a
+    throwaway PostgreSQL database on the suite's PostgreSQL pass (TEST_DATABASE_URL set)."""
+    if os.environ.get("TEST_DATABASE_URL"):
+        with throwaway_postgres("faults") as url:
+            yield url, _site_env(url)
+    else:
+        env = sqlite_site(tmp_path / "instance")
+        env.update({key: value for key, value in _site_env("").items() if key.startswith("TALKBACK_")
+                    and key != "TALKBACK_SECRET_KEY"})
+        yield f"sqlite:///{tmp_path / 'instance' / 'talkback.sqlite3'}", env
+
+
+def _redis_kinds(redis) -> set[str]:
+    """What the site keeps in Redis just now: page-cache entries, limiter counters."""
+    kinds = set()
+    for key in redis.scan_iter(count=1000):
+        if key.startswith(b"talkback:"):
+            kinds.add("cache")
+        elif b"LIMITER" in key:
+            kinds.add("limits")
+    return kinds
+
+
+def test_redis_stopped_and_started_under_load(tmp_path: Path) -> None:
+    gunicorn_available()
+    with private_redis() as redis_server, _site_database(tmp_path) as (database_url, env):
+        env = {**env, "TALKBACK_REDIS_URL": redis_server.url, "TALKBACK_RATELIMIT_ENABLED": "true",
+               "TALKBACK_COMMENT_RATE_LIMIT": "10000 per hour", "TALKBACK_PROXY_FIX_X_FOR": "1"}
+        if database_url.startswith("postgresql"):
+            env["DATABASE_URL"] = database_url
+        with gunicorn_server(env, tmp_path / "gunicorn.log", workers=2) as server:
+            (slug,) = _sql(database_url, "SELECT slug FROM article ORDER BY id LIMIT 1")[0]
+            workers = _booted_workers(server)
+            probe = Browser()
+            with Load(server, slug) as load:
+                _wait_for(lambda: len(load.acknowledged()) >= 8, 30, "posting with Redis")
+                assert _redis_kinds(redis_server.client()) == {"cache", "limits"}
+                redis_server.stop()
+                during = len(load.answers)
+                # Limits and pages fall back to each process; the balancer keeps the server (200).
+                health = _health(probe, server)
+                assert health.status == 200 and '"degraded"' in health.text, health.text
+                _wait_for(lambda: len(load.acknowledged()) >= 16 and len(load.answers) > during + 24, 30,
+                          "posting without Redis")
+                served_without = len(load.answers) - during
+                redis_server.start()  # empty, on the same port
+                # Used again without a restart: pages kept and limits counted there once more.
+                _wait_for(lambda: '"ok"' in _health(probe, server).text, RECOVERY_TIMEOUT, "/healthz ok")
+                _wait_for(lambda: _redis_kinds(redis_server.client()) == {"cache", "limits"}, 60,
+                          "the cache and the limiter using Redis again")
+            assert not load.failures, load.failures
+
+            assert served_without >= 24
+            assert _booted_workers(server) == workers
+            for kind, _, page in load.answers:
+                assert page.status in (200, 303), (kind, page.status, page.text[:500])
+            stored = dict(_sql(database_url, "SELECT body, count(*) FROM comment GROUP BY body"))
+            for body in load.acknowledged():
+                assert stored.get(body) == 1, body
