@@ -269,3 +269,139 @@ def test_redis_stopped_and_started_under_load(tmp_path: Path) -> None:
             stored = dict(_sql(database_url, "SELECT body, count(*) FROM comment GROUP BY body"))
             for body in load.acknowledged():
                 assert stored.get(body) == 1, body
+
+
+# --- SQLite under pressure ------------------------------------------------------------------------
+
+SQLITE_CONFIG = {
+    "TESTING": True, "SECRET_KEY": "faults", "DEMO_CONTENT": True, "RATELIMIT_ENABLED": False,
+    "COMMENT_FLOOD_SECONDS": 0, "COMMENT_MIN_FILL_SECONDS": 0, "PASSWORD_HASH_PROFILE": "CHEAPEST",
+    "AUTO_MIGRATE": True,
+}
+
+
+def test_flask_backup_while_posts_arrive(tmp_path: Path) -> None:
+    """The backup reads while writers go on (WAL); posts wait for the lock at most, none fails."""
+    if os.environ.get("TEST_DATABASE_URL"):
+        pytest.skip("`flask backup` copies SQLite databases (PostgreSQL: pg_dump)")
+    gunicorn_available()
+    from live_services import flask_command
+
+    with _site_database(tmp_path) as (database_url, env), \
+            gunicorn_server(env, tmp_path / "gunicorn.log", workers=2) as server:
+        (slug,) = _sql(database_url, "SELECT slug FROM article ORDER BY id LIMIT 1")[0]
+        with Load(server, slug) as load:
+            _wait_for(lambda: len(load.acknowledged()) >= 4, 30, "posting")
+            backups = []
+            for n in range(3):
+                before = len(load.acknowledged())
+                backups.append(tmp_path / f"backup-{n}.sqlite3")
+                flask_command(["backup", str(backups[-1])], env)
+                _wait_for(lambda before=before: len(load.acknowledged()) > before + 4, 30, "posting on")
+        assert not load.failures, load.failures
+        for kind, _, page in load.answers:
+            assert page.status in (200, 303), (kind, page.status, page.text[:500])
+        stored = dict(_sql(database_url, "SELECT body, count(*) FROM comment GROUP BY body"))
+        for body in load.acknowledged():
+            assert stored.get(body) == 1, body
+        copied = _sql(f"sqlite:///{backups[-1]}", "SELECT count(*) FROM comment")[0][0]
+        assert 0 < copied <= len(stored)
+
+
+@contextlib.contextmanager
+def _small_filesystem(path: Path, size: str = "4m") -> Iterator[bool]:
+    """A tmpfs of `size` at `path` (True), or False where this process may not mount one."""
+    import subprocess
+
+    path.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
+                             capture_output=True).returncode == 0
+    try:
+        yield mounted
+    finally:
+        if mounted:
+            subprocess.run(["umount", "-l", str(path)], check=True, capture_output=True)
+
+
+def _fill(directory: Path) -> Path:
+    filler = directory / "filler"
+    with filler.open("wb") as out:
+        try:
+            while True:
+                out.write(b"\0" * 65536)
+                out.flush()
+        except OSError:
+            pass
+    return filler
+
+
+def test_sqlite_disk_full_refuses_posts_clearly_and_recovers(tmp_path: Path) -> None:
+    """A full disk (a real small tmpfs; else SQLite's own SQLITE_FULL through max_page_count):
+    posting answers 503 and keeps the reader's text, reading goes on, posting works again once
+    there is room."""
+    if os.environ.get("TEST_DATABASE_URL"):
+        pytest.skip("the embedded SQLite database only")
+    from support import post_comment, stored
+
+    from app import create_app
+    from talkback.extensions import db
+
+    with _small_filesystem(tmp_path / "disk") as mounted:
+        app = create_app({**SQLITE_CONFIG, "DATABASE_URL": f"sqlite:///{tmp_path / 'disk' / 'site.sqlite3'}"})
+        try:
+            client = app.test_client()
+            with app.app_context():
+                slug = db.session.execute(sa.text("SELECT slug FROM article ORDER BY id LIMIT 1")).scalar()
+            assert post_comment(app, client, slug, body="Before the disk filled up.").status_code == 303
+            make_room = _fill(tmp_path / "disk").unlink if mounted else _simulate_full_disk(app)
+            # Until SQLite needs a page it does not have, a post may still fit: post until refused.
+            answers = []
+            for n in range(200):
+                answer = post_comment(app, client, slug, body=f"Comment {n} while the disk is full.")
+                answers.append((f"Comment {n} while the disk is full.", answer.status_code))
+                if answer.status_code != 303:
+                    break
+            assert answers[-1][1] == 503, answers[-1]
+            refused = answer.get_data(as_text=True)
+            assert UNAVAILABLE_TEXT in refused and answers[-1][0] in refused  # the text, to send again
+            assert answer.headers["Content-Security-Policy"] and answer.headers["Retry-After"]
+            htmx = post_comment(app, client, slug, htmx=True, body="An htmx comment, disk still full.")
+            assert htmx.status_code == 503 and "<html" not in htmx.get_data(as_text=True)
+            assert app.test_client().get(f"/articles/{slug}").status_code == 200  # reading goes on
+
+            make_room()
+            assert post_comment(app, client, slug, body="After the space came back.").status_code == 303
+            bodies = [comment.body for comment in stored(app)]
+            acknowledged = [body for body, status in answers if status == 303]
+            for body in ["Before the disk filled up.", *acknowledged, "After the space came back."]:
+                assert bodies.count(body) == 1, body
+            assert answers[-1][0] not in bodies and "An htmx comment, disk still full." not in bodies
+        finally:
+            with app.app_context():
+                db.session.remove()
+                db.engine.dispose()
+
+
+def _simulate_full_disk(app) -> Callable[[], None]:
+    """SQLite itself answers SQLITE_FULL once the database would grow past its size now
+    (max_page_count, set on every new connection) → the function that makes room again."""
+    from talkback.extensions import db
+
+    full = {"full"}
+    with app.app_context():
+        engine = db.engine
+        db.session.remove()
+        engine.dispose()
+
+        @sa.event.listens_for(engine, "connect")
+        def _limit(dbapi_connection, _record) -> None:
+            if full:
+                pages = dbapi_connection.execute("PRAGMA page_count").fetchone()[0]
+                dbapi_connection.execute(f"PRAGMA max_page_count = {pages}")
+
+    def make_room() -> None:
+        full.clear()
+        with app.app_context():
+            engine.dispose()  # the pooled connections keep their max_page_count
+
+    return make_room
