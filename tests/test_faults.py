@@ -405,3 +405,79 @@ def _simulate_full_disk(app) -> Callable[[], None]:
             engine.dispose()  # the pooled connections keep their max_page_count
 
     return make_room
+
+
+# --- A worker killed mid-post ---------------------------------------------------------------------
+
+
+def _workers(server: Server) -> list[int]:
+    import subprocess
+
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(server.process.pid)],
+                         capture_output=True, text=True)
+    return [int(pid) for pid in out.stdout.split()]
+
+
+def test_a_worker_killed_mid_post(tmp_path: Path) -> None:
+    """16 clients post distinct comments; one of two workers is killed (SIGKILL, as the OOM killer
+    does). A client whose connection died sends the same form again, as a reader pressing the
+    button again would: every post answered as stored is stored exactly once, a retried one at
+    most once (the duplicate rule answers 409 when the first attempt had been stored), and the
+    master replaces the worker."""
+    import http.client
+    import signal
+
+    gunicorn_available()
+    with _site_database(tmp_path) as (database_url, env), \
+            gunicorn_server(env, tmp_path / "gunicorn.log", workers=2) as server:
+        (slug,) = _sql(database_url, "SELECT slug FROM article ORDER BY id LIMIT 1")[0]
+        article = f"{server.url}/articles/{slug}"
+        fields = form_fields(Browser().get(article).text, "/comments")
+        stop = threading.Event()
+        answers: list[tuple[str, int, int]] = []  # (body, attempt, status)
+        lost: list[str] = []  # bodies whose every attempt lost its connection
+
+        def client(n: int) -> None:
+            browser = Browser(forwarded_for=f"198.51.100.{n + 1}")
+            for k in itertools.count():
+                if stop.is_set():
+                    return
+                body = f"Killed-worker comment {n}-{k}"
+                data = {**fields, "body": body, "author_name": f"Reader {n}",
+                        "author_email": f"reader{n}@example.org"}
+                for attempt in range(5):
+                    try:
+                        page = browser.post(article + "/comments", data, headers=HTMX if n % 2 else None)
+                    except (OSError, http.client.HTTPException):
+                        time.sleep(0.2)
+                        continue
+                    answers.append((body, attempt, page.status))
+                    break
+                else:
+                    lost.append(body)
+
+        threads = [threading.Thread(target=client, args=(n,), daemon=True) for n in range(16)]
+        for thread in threads:
+            thread.start()
+        try:
+            _wait_for(lambda: len(answers) >= 20, 30, "posting")
+            victim = _workers(server)[0]
+            os.kill(victim, signal.SIGKILL)
+            killed_at = len(answers)
+            _wait_for(lambda: len(_workers(server)) == 2 and victim not in _workers(server), 30,
+                      "a new worker")
+            _wait_for(lambda: len(answers) >= killed_at + 30, 30, "posting after the kill")
+        finally:
+            stop.set()
+            for thread in threads:
+                thread.join(timeout=60)
+
+        assert server.log_text().count("Booting worker") >= 3
+        stored = dict(_sql(database_url, "SELECT body, count(*) FROM comment GROUP BY body"))
+        assert max(stored.values()) == 1  # nothing stored twice, retries included
+        for body, attempt, status in answers:
+            if status in (200, 303):
+                assert stored.get(body) == 1, body
+            else:
+                # Only a retry of a post the killed worker had stored is refused, as a duplicate.
+                assert status == 409 and attempt > 0 and stored.get(body) == 1, (body, attempt, status)
