@@ -179,8 +179,16 @@ class PrivateRedis:
                 time.sleep(0.05)
         raise AssertionError(f"redis-server did not start:\n{(self.home / 'log').read_text()}")
 
+    def pause(self) -> None:
+        """Redis hangs (SIGSTOP): connections are accepted by the kernel but never answered."""
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        self.process.send_signal(signal.SIGCONT)
+
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
+            self.resume()  # a stopped process would not act on SIGTERM
             self.process.terminate()
             self.process.wait(timeout=30)
         self.process = None

@@ -240,6 +240,7 @@ def _redis_kinds(redis) -> set[str]:
 
 
 def test_redis_stopped_and_started_under_load(tmp_path: Path) -> None:
+    """Stopped (gone), started again empty, then hung (SIGSTOP) and resumed."""
     gunicorn_available()
     with private_redis() as redis_server, _site_database(tmp_path) as (database_url, env):
         env = {**env, "TALKBACK_REDIS_URL": redis_server.url, "TALKBACK_RATELIMIT_ENABLED": "true",
@@ -266,6 +267,19 @@ def test_redis_stopped_and_started_under_load(tmp_path: Path) -> None:
                 _wait_for(lambda: '"ok"' in _health(probe, server).text, RECOVERY_TIMEOUT, "/healthz ok")
                 _wait_for(lambda: _redis_kinds(redis_server.client()) == {"cache", "limits"}, 60,
                           "the cache and the limiter using Redis again")
+
+                # Redis hangs (stopped, not gone): each process stops waiting for it after a short
+                # socket timeout and serves without it until it answers again (well before
+                # gunicorn's 30 s worker timeout would kill a waiting worker).
+                redis_server.pause()
+                try:
+                    hung = len(load.answers)
+                    health = _health(probe, server)
+                    assert health.status == 200 and '"degraded"' in health.text, health.text
+                    _wait_for(lambda: len(load.answers) > hung + 24, 15, "serving while Redis hangs")
+                finally:
+                    redis_server.resume()
+                _wait_for(lambda: '"ok"' in _health(probe, server).text, RECOVERY_TIMEOUT, "/healthz ok")
             assert not load.failures, load.failures
 
             assert served_without >= 24
