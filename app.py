@@ -16,6 +16,7 @@ from talkback import config as default_config
 ROOT_DIR = Path(__file__).resolve().parent
 DEFAULT_INSTANCE = ROOT_DIR / "instance"
 MIGRATIONS_DIR = ROOT_DIR / "talkback" / "migrations"
+REDIS_TIMEOUT = 0.5  # seconds; Redis answers on a healthy network in well under a millisecond
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -93,6 +94,11 @@ def _configure(app: Flask, test_config: dict[str, Any] | None) -> None:
     if app.config["REDIS_URL"]:
         app.config.setdefault("CACHE_TYPE", "RedisCache")
         app.config.setdefault("CACHE_REDIS_URL", app.config["REDIS_URL"])
+        # A Redis that hangs (its host gone from the network, the process stopped) costs a request
+        # this long, not a TCP timeout: the page is rendered and limits counted in the process.
+        timeouts = {"socket_timeout": REDIS_TIMEOUT, "socket_connect_timeout": REDIS_TIMEOUT}
+        app.config.setdefault("CACHE_OPTIONS", timeouts)
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", timeouts)
     app.config.setdefault("CACHE_TYPE", "SimpleCache")
     # Per database: two sites sharing one Redis never read each other's pages.
     database = hashlib.sha256(app.config["DATABASE_URL"].encode()).hexdigest()[:12]

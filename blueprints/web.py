@@ -11,7 +11,8 @@ from flask import Flask, abort, current_app, g, request, url_for
 from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
-from werkzeug.exceptions import HTTPException, InternalServerError
+from sqlalchemy import exc as sa_exc
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from blueprints.comments.text import excerpt, render_body
 from blueprints.htmx import is_htmx, render_page_or_fragment
@@ -74,6 +75,10 @@ ERROR_MESSAGES = {
     429: "Too many requests; please wait a moment and try again.",
     500: "Something went wrong on our side. Nothing you sent was lost; please try again.",
 }
+DATABASE_UNAVAILABLE_TITLE = "The site is busy for a moment"
+DATABASE_UNAVAILABLE_MESSAGE = ("We cannot reach our database right now; nothing you sent was stored. "
+                                "Please try again in a minute.")
+DATABASE_UNAVAILABLE_RETRY_AFTER = 30
 
 
 def init_app(app: Flask) -> None:
@@ -82,6 +87,10 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, http_error)
     app.register_error_handler(Exception, _unexpected_error)
+    app.register_error_handler(sa_exc.DBAPIError, _database_error)
+    app.register_error_handler(sa_exc.TimeoutError, _database_error)  # the pool: no connection free
+    # Registered after Flask-SQLAlchemy's own teardown, so it runs first (teardowns run in reverse).
+    app.teardown_appcontext(_end_session)
     app.jinja_env.filters["localdate"] = localdate
     app.jinja_env.filters["localtime"] = localtime
     app.jinja_env.filters["isodate"] = lambda value: value.isoformat()
@@ -136,12 +145,21 @@ def is_utf8(form_encoded: bytes) -> bool:
     return True
 
 
-def _render_error(status: int, message: str, title: str | None = None):
+def _render_error(status: int, message: str, title: str | None = None, **extra):
     response = render_page_or_fragment(
         "errors/page.html", "errors/_error.html", status,
-        status_code=status, title=title or ERROR_MESSAGES.get(status, "Error"), message=message,
+        status_code=status, title=title or ERROR_MESSAGES.get(status, "Error"), message=message, **extra,
     )
     return response
+
+
+def _kept_form() -> dict | None:
+    """A reader's comment that could not be stored, to send again from the error page (without
+    JavaScript there is no form left to keep it in; htmx leaves the form as it was)."""
+    if request.method != "POST" or request.endpoint != "comments.create" or "body" not in request.form:
+        return None
+    hidden = [(name, value) for name, value in request.form.items(multi=True) if name != "body"]
+    return {"action": request.path, "body": request.form["body"], "hidden": hidden}
 
 
 def _csrf_error(error: CSRFError):
@@ -177,6 +195,45 @@ def _unexpected_error(error: Exception):
     current_app.logger.exception("unhandled error", exc_info=error)
     db.session.rollback()
     return _render_error(500, ERROR_MESSAGES[500], title=InternalServerError().name)
+
+
+def database_unavailable(error: Exception) -> bool:
+    """Whether `error` says the database cannot serve just now (restarting, unreachable, SQLite's
+    disk full or lock timeout), as opposed to a bug: such requests get a 503 and may be retried."""
+    if isinstance(error, sa_exc.TimeoutError | sa_exc.OperationalError):
+        return True
+    return isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated
+
+
+def _database_error(error: Exception):
+    """503, the site's own page (or the htmx fragment, so a form keeps the reader's text), with
+    Retry-After; never a traceback. The pool replaces dead connections by itself (pool_pre_ping),
+    so the next request after the database is back is served normally."""
+    if not database_unavailable(error):
+        return _unexpected_error(error)
+    current_app.logger.warning("database unavailable: %s", error)
+    _end_session(error)  # its connection may be dead: the next use checks out another
+    try:
+        response = _render_error(503, DATABASE_UNAVAILABLE_MESSAGE, title=DATABASE_UNAVAILABLE_TITLE,
+                                 kept_form=_kept_form())
+    except sa_exc.SQLAlchemyError:
+        # The page itself needed the database (a logged-in moderator's login): a plain answer.
+        response = ServiceUnavailable(DATABASE_UNAVAILABLE_MESSAGE).get_response()
+    response.headers["Retry-After"] = str(DATABASE_UNAVAILABLE_RETRY_AFTER)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _end_session(_error: BaseException | None) -> None:
+    """Ends the request's session. When the database went away after the answer was made (a
+    restart cuts every connection), the rollback that ends it fails: the connection is dropped
+    instead, and the answer already made is sent rather than replaced by a bare 500."""
+    try:
+        db.session.remove()
+    except sa_exc.SQLAlchemyError as error:
+        current_app.logger.warning("database connection lost after the answer: %s", error)
+        db.session().invalidate()  # (the Session itself: the scoped proxy has no invalidate)
+        db.session.remove()
 
 
 def _load_moderator(user_id: str) -> Moderator | None:

@@ -154,6 +154,9 @@ class Comment(db.Model):
     kind: Mapped[str] = mapped_column(sa.String(16), default="comment")
     # Where an imported comment came from ("wordpress:<blog url>:<comment id>").
     source_key: Mapped[str | None] = mapped_column(sa.String(300))
+    # The reader's browser names each submission (site.js): a post sent again with the same key (its
+    # answer was lost: a worker killed, a connection cut) is answered as the first, never stored twice.
+    submission_key: Mapped[str | None] = mapped_column(sa.String(64), unique=True, index=True)
     # Bumped by every change; a decision made on an older revision is refused (two moderators).
     revision: Mapped[int] = mapped_column(default=1)
     status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

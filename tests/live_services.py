@@ -77,6 +77,67 @@ def throwaway_postgres(purpose: str) -> Iterator[str]:
         admin.dispose()
 
 
+POSTGRES_BIN = Path(os.environ.get("TEST_POSTGRES_BIN", "/usr/lib/postgresql/15/bin"))
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class PrivatePostgres:
+    """A PostgreSQL server of one test's own (initdb in a temporary directory, a free port on
+    127.0.0.1): a test may stop and restart it without touching the machine's shared server."""
+
+    def __init__(self, home: Path, port: int, as_user: list[str]) -> None:
+        self.home, self.port, self.as_user = home, port, as_user
+        self.url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+
+    def _pg_ctl(self, *args: str) -> None:
+        options = f"-p {self.port} -k {self.home} -c listen_addresses=127.0.0.1 -c fsync=off"
+        subprocess.run([*self.as_user, str(POSTGRES_BIN / "pg_ctl"), "-D", str(self.home / "data"),
+                        "-l", str(self.home / "log"), "-o", options, "-w", "-t", "60", *args],
+                       check=True, capture_output=True, timeout=90)
+
+    def start(self) -> None:
+        self._pg_ctl("start")
+
+    def stop(self, mode: str = "fast") -> None:
+        """fast: clients are disconnected at once, as in a restart for an upgrade."""
+        self._pg_ctl("stop", "-m", mode)
+
+    def running(self) -> bool:
+        return (self.home / "data" / "postmaster.pid").exists()
+
+
+@contextlib.contextmanager
+def private_postgres() -> Iterator[PrivatePostgres]:
+    """A private PostgreSQL server, started; stopped and deleted afterwards whatever happens."""
+    import tempfile
+
+    if not (POSTGRES_BIN / "initdb").exists():
+        unavailable(f"no PostgreSQL server binaries in {POSTGRES_BIN}")
+    home = Path(tempfile.mkdtemp(prefix="talkback-pg-"))
+    as_user: list[str] = []
+    if os.geteuid() == 0:  # PostgreSQL refuses to run as root
+        shutil.chown(home, "postgres", "postgres")
+        as_user = ["runuser", "-u", "postgres", "--"]
+    server = PrivatePostgres(home, free_port(), as_user)
+    try:
+        subprocess.run([*as_user, str(POSTGRES_BIN / "initdb"), "-D", str(home / "data"), "-U", "postgres",
+                        "-A", "trust", "--no-sync"], check=True, capture_output=True, timeout=120)
+        server.start()
+        yield server
+    finally:
+        if server.running():
+            with contextlib.suppress(subprocess.SubprocessError):
+                server.stop("immediate")
+        shutil.rmtree(home, ignore_errors=True)
+
+
 # --- Redis --------------------------------------------------------------------------------------
 
 
@@ -89,6 +150,70 @@ def redis_url() -> str:
     except redis.RedisError as error:
         unavailable(f"no Redis at {url}: {type(error).__name__}")
     return url
+
+
+class PrivateRedis:
+    """A redis-server of one test's own on a free port of 127.0.0.1, nothing kept on disk: a test may
+    stop it and start it again (empty, on the same port) without touching the machine's Redis."""
+
+    def __init__(self, home: Path, port: int) -> None:
+        self.home, self.port = home, port
+        self.url = f"redis://127.0.0.1:{port}/0"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        import redis
+
+        executable = shutil.which("redis-server")
+        self.process = subprocess.Popen(
+            [executable, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", str(self.home)],
+            stdout=(self.home / "log").open("ab"), stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                redis.Redis.from_url(self.url, socket_connect_timeout=1).ping()
+                return
+            except redis.RedisError:
+                time.sleep(0.05)
+        raise AssertionError(f"redis-server did not start:\n{(self.home / 'log').read_text()}")
+
+    def pause(self) -> None:
+        """Redis hangs (SIGSTOP): connections are accepted by the kernel but never answered."""
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        self.process.send_signal(signal.SIGCONT)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.resume()  # a stopped process would not act on SIGTERM
+            self.process.terminate()
+            self.process.wait(timeout=30)
+        self.process = None
+
+    def client(self):
+        import redis
+
+        return redis.Redis.from_url(self.url, socket_connect_timeout=2, socket_timeout=2)
+
+
+@contextlib.contextmanager
+def private_redis() -> Iterator[PrivateRedis]:
+    """A private redis-server, started; stopped afterwards whatever happens."""
+    import tempfile
+
+    if shutil.which("redis-server") is None:
+        unavailable("redis-server is not installed")
+    home = Path(tempfile.mkdtemp(prefix="talkback-redis-"))
+    server = PrivateRedis(home, free_port())
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(home, ignore_errors=True)
 
 
 def delete_redis_keys(url: str, prefix: str) -> None:

@@ -344,3 +344,16 @@ def test_the_policy_page_says_reading_sets_no_cookie(app):
     response = app.test_client().get("/policy")
     assert "Reading this site sets no cookie." in response.get_data(as_text=True)
     assert "Set-Cookie" not in response.headers
+
+
+def test_a_failing_cache_is_left_alone_for_a_while(make_app, article, caplog):
+    """After Redis fails, this process renders without it for CACHE_RETRY_SECONDS instead of
+    waiting for it on every request (a Redis that hangs costs each attempt its socket timeout)."""
+    app = make_app(REDIS_URL="redis://127.0.0.1:1/0")  # nothing listens on port 1
+    assert app.config["CACHE_OPTIONS"]["socket_timeout"] <= 1
+    assert app.config["RATELIMIT_STORAGE_OPTIONS"]["socket_timeout"] <= 1
+    client = app.test_client()
+    for _ in range(3):
+        assert client.get(f"/articles/{article.slug}").status_code == 200
+    failures = [r for r in caplog.records if "page cache unavailable" in r.getMessage()]
+    assert len(failures) == 1

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -68,20 +69,40 @@ def shown_config_digest() -> str:
     return found
 
 
+# After the cache fails, this process renders without it for a while instead of waiting for Redis
+# on every request (a Redis that hangs costs each attempt its socket timeout).
+CACHE_RETRY_SECONDS = 5
+_RETRY_AT = "talkback_cache_retry_at"
+
+
+def _cache_resting() -> bool:
+    return time.monotonic() < current_app.extensions.get(_RETRY_AT, 0.0)
+
+
+def _cache_failed(doing: str) -> None:
+    current_app.extensions[_RETRY_AT] = time.monotonic() + CACHE_RETRY_SECONDS
+    current_app.logger.warning("page cache unavailable (%s); rendering without it for %ss", doing,
+                               CACHE_RETRY_SECONDS, exc_info=True)
+
+
 def _get(key: str) -> Any:
     """A kept value, or None; a cache that fails (Redis down) only costs a render."""
+    if _cache_resting():
+        return None
     try:
         return cache.get(key)
     except Exception:  # noqa: BLE001  (whatever the backend raises: render instead)
-        current_app.logger.warning("page cache unavailable, rendering uncached", exc_info=True)
+        _cache_failed("reading")
         return None
 
 
 def _set(key: str, value: Any, timeout: int) -> None:
+    if _cache_resting():
+        return
     try:
         cache.set(key, value, timeout=timeout)
     except Exception:  # noqa: BLE001
-        current_app.logger.warning("page cache unavailable, not keeping", exc_info=True)
+        _cache_failed("keeping")
 
 
 def approved_comments(article: Article | ArticleView, page: int | None, per_page: int) -> tuple[Markup, int]:

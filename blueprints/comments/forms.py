@@ -14,6 +14,7 @@ every reader (cacheable). Its views are guarded by the request's origin instead 
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 
@@ -27,10 +28,12 @@ from . import fields
 
 AUTHOR_FIELDS = ("author_name", "author_email", "author_website")
 # A browser sends each of these once; a request with one repeated is not from our form.
-FORM_FIELDS = (*AUTHOR_FIELDS, "body", "url", "rendered_at", "remember", "smiley")
+FORM_FIELDS = (*AUTHOR_FIELDS, "body", "url", "rendered_at", "submission_key", "remember", "smiley")
 REMEMBER_LABEL = "Save my name, email, and website in this browser for the next time I comment."
 HONEYPOT_LABEL = "Leave this field empty"
 _STAMP_SALT = "comment-form-rendered"
+# What site.js puts in submission_key (a random UUID); anything else is ignored, not refused.
+SUBMISSION_KEY = re.compile(r"[A-Za-z0-9-]{16,64}")
 
 
 class _StampSigner(TimestampSigner):
@@ -79,6 +82,8 @@ class CommentForm(FlaskForm):
     remember = BooleanField(REMEMBER_LABEL)
     url = StringField(HONEYPOT_LABEL)  # the honeypot
     rendered_at = HiddenField()
+    # Empty on the page (the same for every reader); the browser fills it in (site.js).
+    submission_key = HiddenField()
 
     def __init__(self, *args, max_length: int, **kwargs):
         super().__init__(*args, **kwargs)
@@ -110,3 +115,6 @@ class CommentForm(FlaskForm):
 
     def validate_body(self, field) -> None:
         self._clean(field, fields.clean_body, self.max_length)
+
+    def validate_submission_key(self, field) -> None:
+        self.cleaned[field.name] = field.data if SUBMISSION_KEY.fullmatch(field.data or "") else None

@@ -33,6 +33,16 @@ def submit_comment(article: Article | ArticleView, submission: Submission, setti
     begin_writing()
     # The duplicate and flood rules read before this inserts: one author (or address) at a time.
     serialize_writers(f"email:{submission.author_email.casefold()}", f"ip:{submission.ip}")
+    if submission.key:
+        # Sent again (its answer was lost): answered as the first was, nothing stored. Looked up
+        # under the writers' lock, so two copies arriving at once cannot both insert.
+        earlier = db.session.scalars(
+            sa.select(Comment).where(Comment.submission_key == submission.key)).first()
+        if earlier is not None:
+            db.session.expunge(earlier)
+            db.session.rollback()
+            done_writing()
+            return Outcome(Decision(earlier.status, markers=list(earlier.held_for)), earlier)
     decision = screen(article, submission, settings, known)
     if decision.refused:
         db.session.rollback()  # nothing written: release the lock before the answer is rendered
@@ -54,6 +64,7 @@ def submit_comment(article: Article | ArticleView, submission: Submission, setti
         revision=1,
         parent_id=None,
         staff_moderator_id=None,
+        submission_key=submission.key,
     )
     # A Core insert: the ORM's unit of work costs more than the statement, under the lock.
     comment_id = db.session.execute(_INSERT_COMMENT, values).inserted_primary_key[0]

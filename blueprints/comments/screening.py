@@ -58,6 +58,8 @@ class Submission:
     # the stamp is missing or forged. The default (infinity) is for comments that did not come
     # through the public form.
     form_age: float | None = math.inf
+    # The browser's name for this submission (forms.SUBMISSION_KEY), or None.
+    key: str | None = None
     # The stamp is ours but older than FORM_STAMP_MAX_AGE: a person may well have left the page
     # open that long, so it is held for a moderator, never binned.
     stamp_expired: bool = False

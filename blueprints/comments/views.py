@@ -129,6 +129,7 @@ def create(slug: str):
         honeypot=form.url.data or "",
         form_age=form.stamp.seconds,
         stamp_expired=form.stamp.expired,
+        key=form.cleaned.get("submission_key"),
     )
     outcome = submit_comment(article, submission, site)
     if outcome.comment is None:

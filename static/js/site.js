@@ -37,6 +37,22 @@
     }
   });
 
+  // Each comment form gets a key of this browser's own (the page is the same for every reader, so
+  // the server cannot put one there): the same submission sent again is stored once. A form
+  // re-rendered with errors keeps its key; a fresh form after a post comes back empty.
+  function nameSubmissions(root) {
+    var inputs = root.querySelectorAll ? root.querySelectorAll('input[name="submission_key"]') : [];
+    Array.prototype.forEach.call(inputs, function (input) {
+      if (input.value || !window.crypto || !window.crypto.getRandomValues) return;
+      var bytes = window.crypto.getRandomValues(new Uint8Array(16));
+      input.value = Array.prototype.map.call(bytes, function (b) {
+        return ("0" + b.toString(16)).slice(-2);
+      }).join("");
+    });
+  }
+  nameSubmissions(document);
+  document.addEventListener("htmx:load", function (event) { nameSubmissions(event.target); });
+
   // After htmx swaps a region, put focus where the swapped content asks for it, or on the
   // status message, so keyboard and screen reader users are not left on a removed button.
   document.addEventListener("htmx:afterSettle", function (event) {

@@ -324,3 +324,21 @@ def test_a_form_on_another_site_cannot_post(new_context, live_server, article_pa
     with live_server.app.app_context():
         forged = sa.select(sa.func.count()).where(Comment.body == "Forged from elsewhere.")
         assert db.session.scalar(forged) == 0
+
+
+def test_each_submission_gets_a_key_of_its_own(page, live_server, article_path, js):
+    """site.js names each comment the browser sends (the page itself carries an empty key, the same
+    for every reader); without JavaScript there is none."""
+    page.goto(live_server(article_path))
+    key = page.locator('#comment-form input[name="submission_key"]')
+    first = key.input_value()
+    if not js:
+        assert first == ""
+        return
+    assert len(first) == 32 and int(first, 16) >= 0
+    fill_author(page)
+    _body(page).fill("A comment with a key.")
+    page.get_by_role("button", name="Post Comment").click()
+    expect(page.locator("#comment-status")).to_have_text(AWAITING)
+    second = page.locator('#comment-form input[name="submission_key"]').input_value()
+    assert len(second) == 32 and second != first
