@@ -26,6 +26,21 @@
     textarea.setRangeText(insert, start, end, "end");
   }
 
+  // An old WordPress link's #comment-N (kept through the redirect) names a comment that got a new
+  // number on import: the page carries the old one in data-wp-comment; go to the comment.
+  function followOldCommentLink() {
+    var match = /^#comment-(\d+)$/.exec(location.hash);
+    if (!match || document.getElementById("comment-" + match[1])) return;
+    var moved = document.querySelector('[data-wp-comment="' + match[1] + '"]');
+    if (moved) location.replace("#" + moved.id);
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", followOldCommentLink);
+  } else {
+    followOldCommentLink();
+  }
+  window.addEventListener("hashchange", followOldCommentLink);
+
   // The counter's response says whether the text is over the limit (HX-Trigger).
   document.addEventListener("talkback:counted", function (event) {
     var textarea = event.target.closest ? event.target : null;
