@@ -82,7 +82,7 @@ def test_every_row_button_is_one_the_keys_can_press(moderator_client, add_commen
     comment_id = add_comment()
     html = moderator_client.get("/moderation/").get_data(as_text=True)
     for action in ("approve", "spam", "trash"):
-        assert f'<button form="decide" name="{action}" value="{comment_id}:1">' in html
+        assert f'<button type="submit" form="decide" name="{action}" value="{comment_id}:1">' in html
         assert f'button[name={action}]' in STATIC_JS
     assert f'class="decide-reject" href="/moderation/comments/{comment_id}/reject"' in html
     assert '<form id="decide" method="post" action="/moderation/decide"' in html

@@ -40,11 +40,11 @@ def test_view_on_site_goes_to_the_comment_page_and_anchor(app, article, add_comm
     ids = _approved(add_comment, 5)
     pending = add_comment()
     html = moderator_client.get("/moderation/?status=approved").get_data(as_text=True)
-    assert f'href="/moderation/comments/{ids[2]}/on-site"' in html
+    assert f'href="/moderation/on-site/{ids[2]}"' in html
     html = moderator_client.get(f"/moderation/comments/{pending}").get_data(as_text=True)
-    assert f'href="/moderation/comments/{pending}/on-site"' in html
+    assert f'href="/moderation/on-site/{pending}"' in html
 
-    response = moderator_client.get(f"/moderation/comments/{ids[2]}/on-site")
+    response = moderator_client.get(f"/moderation/on-site/{ids[2]}")
     assert response.status_code in (302, 303)
     location = response.headers["Location"]
     with app.app_context():
@@ -53,14 +53,14 @@ def test_view_on_site_goes_to_the_comment_page_and_anchor(app, article, add_comm
     page = app.test_client().get(location.split("#")[0]).get_data(as_text=True)
     assert f'id="comment-{ids[2]}"' in page
 
-    response = moderator_client.get(f"/moderation/comments/{pending}/on-site")
+    response = moderator_client.get(f"/moderation/on-site/{pending}")
     assert response.headers["Location"].endswith(f"/articles/{article.slug}")
-    assert moderator_client.get("/moderation/comments/999999/on-site").status_code == 404
+    assert moderator_client.get("/moderation/on-site/999999").status_code == 404
 
 
 def test_view_on_site_needs_a_login(app, article, add_comment):
     comment_id = add_comment(status=CommentStatus.APPROVED)
-    response = app.test_client().get(f"/moderation/comments/{comment_id}/on-site")
+    response = app.test_client().get(f"/moderation/on-site/{comment_id}")
     assert "/moderation/login" in response.headers["Location"]
 
 

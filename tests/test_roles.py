@@ -30,7 +30,7 @@ def test_an_editor_is_refused_every_comment_page_and_decision(app, add_comment):
     client = _client(app, "Edith", Role.EDITOR)
     assert client.get("/moderation/").headers["Location"].endswith("/moderation/articles/")
     for url in ("/moderation/log", f"/moderation/comments/{comment_id}", "/moderation/counts",
-                f"/moderation/comments/{comment_id}/on-site", "/moderation/moderators",
+                f"/moderation/on-site/{comment_id}", "/moderation/moderators",
                 "/moderation/settings"):
         response = client.get(url)
         assert response.status_code == 403, url

@@ -194,7 +194,7 @@ def comment(comment_id: int):
     return _render_item(found, "full", back)
 
 
-@bp.get("/comments/<int:comment_id>/on-site")
+@bp.get("/on-site/<int:comment_id>")  # short: every queue row links here
 def on_site(comment_id: int):
     """"View on site": the public page that shows the comment. An approved comment's page and anchor
     are worked out when the link is followed (so the queue's rows stay light); any other status
