@@ -76,3 +76,25 @@ def test_from_an_article_to_its_comments_in_the_queue(app, article, add_comment,
         assert "Reader comment number" in page
     editor_html = admin_client.get(f"/moderation/articles/{article.id}/edit").get_data(as_text=True)
     assert f"/moderation/?article={article.id}" in editor_html
+
+
+# --- Readers: where #comment-N is --------------------------------------------------------------
+
+
+def test_a_comment_link_finds_the_comment_page(app, article, add_comment):
+    ids = _approved(add_comment, 5)
+    pending = add_comment()
+    with app.app_context():
+        db.session.get(Comment, ids[1]).source_key = "wordpress:https://old.example:c77"  # renumbered
+        db.session.commit()
+        first_page = listing.page_of(db.session.get(Comment, ids[0]), 2)
+    client = app.test_client()
+    base = f"/articles/{article.slug}"
+    response = client.get(f"{base}/comments/{ids[0]}")
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"{base}?cpage={first_page}#comment-{ids[0]}"
+    assert client.get(f"{base}/comments/77").headers["Location"].endswith(f"#comment-{ids[1]}")
+    for hidden in (pending, 999_999):  # not public, or no such comment: the article
+        assert client.get(f"{base}/comments/{hidden}").headers["Location"] == base
+    assert client.get("/articles/no-such-article/comments/1").status_code == 404
+    assert "Set-Cookie" not in response.headers

@@ -77,6 +77,18 @@ def page_of(comment: Comment, per_page: int) -> int | None:
     return -(-position // per_page)
 
 
+def linked_comment(article_id: int, number: int) -> Comment | None:
+    """The approved comment of the article that `#comment-<number>` names: the comment of that id,
+    or an imported one that had that WordPress number (renumbered on import)."""
+    return db.session.scalars(
+        sa.select(Comment)
+        .where(Comment.article_id == article_id, Comment.status == CommentStatus.APPROVED,
+               sa.or_(Comment.id == number, Comment.source_key.like(f"wordpress:%:c{int(number)}")))
+        .order_by((Comment.id == number).desc())
+        .limit(1)
+    ).first()
+
+
 @dataclass(frozen=True)
 class OwnComment:
     """A comment shown only to the browser that posted it, with what became of it."""

@@ -26,13 +26,18 @@
     textarea.setRangeText(insert, start, end, "end");
   }
 
-  // An old WordPress link's #comment-N (kept through the redirect) names a comment that got a new
-  // number on import: the page carries the old one in data-wp-comment; go to the comment.
+  // A #comment-N this page does not show: a comment renumbered on import carries its old WordPress
+  // number in data-wp-comment (go to it); otherwise the server says which comment page has it
+  // (an old link to a comment that is no longer on the newest page).
   function followOldCommentLink() {
     var match = /^#comment-(\d+)$/.exec(location.hash);
     if (!match || document.getElementById("comment-" + match[1])) return;
     var moved = document.querySelector('[data-wp-comment="' + match[1] + '"]');
-    if (moved) location.replace("#" + moved.id);
+    if (moved) {
+      location.replace("#" + moved.id);
+    } else if (/\/articles\/[^/]+$/.test(location.pathname) && document.getElementById("comments")) {
+      location.replace(location.pathname + "/comments/" + match[1]);
+    }
   }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", followOldCommentLink);

@@ -5,6 +5,8 @@ phone widths, and old WordPress #comment-N links to a comment that got a new num
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from .browserkit import AWAITING, check_layout, expect, expect_no_axe_violations, post_comment, screenshot
@@ -135,3 +137,32 @@ def test_an_old_wordpress_comment_link_reaches_a_renumbered_comment(new_context,
     page.goto(live_server(article_path + "#comment-5"))
     expect(page).to_have_url(live_server(article_path + "#comment-9005"))
     expect(page.locator("#comment-9005")).to_be_in_viewport()
+
+
+def test_a_comment_link_reaches_an_older_comment_page(new_context, start_server):
+    """#comment-N of a comment no longer on the newest page (one comment a page here)."""
+    from datetime import timedelta
+
+    import sqlalchemy as sa
+
+    from talkback.extensions import db
+    from talkback.models import Article, Comment, CommentStatus, utcnow
+
+    server = start_server(COMMENTS_PER_PAGE=1)
+    with server.app.app_context():
+        article = db.session.scalars(sa.select(Article).order_by(Article.id)).first()
+        slug, ids = article.slug, []
+        for n in range(3):
+            when = utcnow() - timedelta(days=3 - n)
+            comment = Comment(article_id=article.id, body=f"Comment {n}.", author_name=f"Reader {n}",
+                              author_email="r@example.org", submitted_at=when, status_changed_at=when,
+                              status=CommentStatus.APPROVED, held_for=[])
+            db.session.add(comment)
+            db.session.flush()
+            ids.append(comment.id)
+        article.comments_version += 1
+        db.session.commit()
+    page = new_context().new_page()
+    page.goto(server(f"/articles/{slug}#comment-{ids[0]}"))
+    expect(page).to_have_url(re.compile(rf"/articles/{slug}\?cpage=\d+#comment-{ids[0]}$"))
+    expect(page.locator(f"#comment-{ids[0]}")).to_be_in_viewport()
