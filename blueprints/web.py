@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnava
 
 from blueprints.comments.text import excerpt, render_body
 from blueprints.htmx import is_htmx, render_page_or_fragment
+from talkback import settings
 from talkback.extensions import db, login_manager
 from talkback.models import Moderator
 
@@ -101,6 +102,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["article_excerpt"] = article_excerpt
     app.jinja_env.globals["is_htmx"] = is_htmx
+    app.jinja_env.globals["brand"] = Brand()
     app.jinja_env.globals["htmx_config"] = json.dumps(HTMX_CONFIG, separators=(",", ":"))
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
@@ -263,7 +265,34 @@ def article_excerpt(article) -> str:
 
 
 def _tz() -> ZoneInfo:
-    return ZoneInfo(current_app.config["SITE_TIMEZONE"])
+    return ZoneInfo(brand_setting("SITE_TIMEZONE"))
+
+
+def brand_setting(key: str) -> str:
+    """A branding setting (site name, owner, copyright line, time zone) of this request. An error
+    page must render even when the database cannot be read: then the config's value."""
+    try:
+        return settings.current()[key]
+    except sa_exc.SQLAlchemyError:
+        db.session.rollback()
+        return current_app.config[key]
+
+
+class Brand:
+    """`brand` in templates: the site's name, owner and copyright line, read from the settings only
+    by a template that shows one (settings.current(): the request's one query)."""
+
+    @property
+    def name(self) -> str:
+        return brand_setting("SITE_NAME")
+
+    @property
+    def owner(self) -> str:
+        return brand_setting("SITE_OWNER")
+
+    @property
+    def copyright(self) -> str:
+        return brand_setting("COPYRIGHT_NOTICE").replace("{site}", self.owner)
 
 
 def localdate(value: datetime) -> str:

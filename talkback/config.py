@@ -7,7 +7,7 @@ page; the stored value then wins over these defaults.
 """
 
 # --- Site -----------------------------------------------------------------------------------
-SITE_NAME = "Talkback News"
+SITE_NAME = "Talkback News"  # (site setting, like the three below)
 # Shown in the comment policy's disclaimer ("do not necessarily reflect the views of …").
 SITE_OWNER = "Talkback News"
 # Under every article that has no copyright line of its own; "{site}" is replaced by SITE_OWNER.

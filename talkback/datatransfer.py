@@ -219,11 +219,11 @@ def _check(data: Any, conn: Connection, replace: bool) -> None:
             )
 
 
-def _reset_sequences(conn: Connection) -> None:
+def reset_sequences(conn: Connection, only: Iterable[sa.Table] | None = None) -> None:
     """PostgreSQL hands out ids from sequences; after explicit ids they must move past them."""
     if conn.dialect.name != "postgresql":
         return
-    for table in tables():
+    for table in tables() if only is None else only:
         keys = list(table.primary_key.columns)
         if len(keys) != 1 or not isinstance(keys[0].type, sa.Integer):
             continue
@@ -279,5 +279,5 @@ def import_data(data: dict[str, Any], replace: bool = False) -> dict[str, int]:
             # Every article's comments_version moves past those of the articles replaced, so no page
             # cached before (blueprints/comments/cache.py) is read again under a reused article id.
             conn.execute(Article.__table__.update().values(comments_version=versions + replaced_versions + 1))
-        _reset_sequences(conn)
+        reset_sequences(conn)
     return counts

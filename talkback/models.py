@@ -171,6 +171,15 @@ class Comment(db.Model):
     def is_staff(self) -> bool:
         return self.staff_moderator_id is not None
 
+    @property
+    def moved_wordpress_id(self) -> int | None:
+        """The WordPress number of an imported comment that could not keep it as its id (old
+        `#comment-N` links name it), else None."""
+        if not (self.source_key or "").startswith("wordpress:"):
+            return None
+        number = self.source_key.rpartition(":c")[2]
+        return int(number) if number.isdigit() and int(number) != self.id else None
+
 
 class Moderator(UserMixin, db.Model):
     __tablename__ = "moderator"

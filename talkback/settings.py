@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+from zoneinfo import available_timezones
 
 import sqlalchemy as sa
 from flask import current_app, g
@@ -75,6 +76,12 @@ def longest_comment_allowed() -> int:
     return max(100, room // 9 // 100 * 100)
 
 
+def check_time_zone(value: Any) -> str | None:
+    if str(value) in available_timezones():
+        return None
+    return "Enter a time zone by its IANA name, like America/Dominica or Europe/London."
+
+
 def rate_limit(settings: Settings, key: str) -> str:
     """A limit setting for Flask-Limiter; an unparsable stored value falls back to the config default
     (so a bad value can never break posting)."""
@@ -88,6 +95,16 @@ def rate_limit(settings: Settings, key: str) -> str:
 
 # The settings an admin can change on the dashboard; each defaults to the config key of that name.
 EDITABLE: tuple[SettingSpec, ...] = (
+    SettingSpec("SITE_NAME", "Site name", str,
+                "At the top and bottom of every page and in every page title.", check=check_not_blank),
+    SettingSpec("SITE_OWNER", "Owner (who publishes the site)", str,
+                "Replaces {site} in the copyright line and the comment policy.", check=check_not_blank),
+    SettingSpec("COPYRIGHT_NOTICE", "Default copyright line", str,
+                "Under every article that has no copyright line of its own. {site} is replaced by the "
+                "owner’s name.", check=check_not_blank),
+    SettingSpec("SITE_TIMEZONE", "Time zone", str,
+                "Dates and times on every page, and the times editors type, are in this zone: its IANA "
+                "name, like America/Dominica.", check=check_time_zone),
     SettingSpec("COMMENT_MAX_LENGTH", "Longest comment (characters)", int,
                 "Counted as readers see characters (an emoji is one). The counter under the comment form "
                 "and the check on posting use the new limit at once.",

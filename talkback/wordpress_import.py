@@ -12,6 +12,11 @@ What happens to each kind of post, and why, is reported (`Report`):
   private or password-protected articles), so an editor decides;
 - trash, auto-draft, and other post types (attachments, menu items…): skipped.
 Trackbacks and pingbacks are kept as comments of their own kind; spam and trash keep that status.
+
+A comment keeps its WordPress number as its id when this site has no comment of that number, so an
+old link's `#comment-N` (the fragment never reaches the server and survives the 301) lands on it
+without JavaScript. A comment whose number is taken gets a new one above every number in use and in
+the export; its page carries the old number (`data-wp-comment`) and site.js moves there.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from urllib.parse import unquote, urlsplit
 import sqlalchemy as sa
 from markdownify import MarkdownConverter
 
+from .datatransfer import reset_sequences
 from .extensions import db
 from .models import (
     Article,
@@ -84,6 +90,7 @@ def import_export(export: Export, *, pages: bool = False, permalink: str | None 
     wanted_types = (*IMPORTED_TYPES, "page") if pages else IMPORTED_TYPES
     authors = {author.login: author.display_name or author.login for author in export.authors}
     site = export.base_blog_url or export.base_site_url or "wordpress"
+    numbers = _CommentNumbers.plan(export, wanted_types)
     for item in progress(export.items):
         if item.post_type not in wanted_types:
             report.skipped_types[item.post_type + "s"] += 1
@@ -91,10 +98,46 @@ def import_export(export: Export, *, pages: bool = False, permalink: str | None 
         article = _article(item, site, authors, moderator_id, report)
         if article is None:
             continue
-        _comments(article, item, site, report)
+        _comments(article, item, site, report, numbers)
         report.redirects += _redirects(article, item, permalink)
     db.session.flush()
+    reset_sequences(db.session.connection(), [Comment.__table__])
+    if numbers.kept or numbers.moved:
+        report.notes.append(f"Comment numbers: {numbers.kept} kept their WordPress number, "
+                            f"{numbers.moved} got a new one (old #comment-N links reach those through "
+                            "the page's JavaScript).")
     return report
+
+
+@dataclass
+class _CommentNumbers:
+    """The id each new comment gets: its WordPress number when free, else the next number above all
+    in use and all in the export (so a later comment's WordPress number is never handed out)."""
+
+    taken: set[int]
+    next_free: int
+    kept: int = 0
+    moved: int = 0
+
+    @classmethod
+    def plan(cls, export: Export, wanted_types: tuple[str, ...]) -> _CommentNumbers:
+        numbers = [c.id for item in export.items if item.post_type in wanted_types for c in item.comments]
+        if not numbers:
+            return cls(set(), 0)
+        low, high = min(numbers), max(numbers)
+        taken = set(db.session.scalars(sa.select(Comment.id).where(Comment.id.between(low, high))))
+        largest = db.session.scalar(sa.select(sa.func.max(Comment.id))) or 0
+        return cls(taken, max(largest, high) + 1)
+
+    def take(self, wordpress_id: int) -> int:
+        if wordpress_id > 0 and wordpress_id not in self.taken:
+            self.kept += 1
+            chosen = wordpress_id
+        else:
+            self.moved += 1
+            chosen, self.next_free = self.next_free, self.next_free + 1
+        self.taken.add(chosen)
+        return chosen
 
 
 def _article(item: Item, site: str, authors: dict[str, str], moderator_id: int | None,
@@ -155,7 +198,7 @@ def _free_slug(wanted: str) -> str:
     return unique_slug(unquote(wanted))
 
 
-def _comments(article: Article, item: Item, site: str, report: Report) -> None:
+def _comments(article: Article, item: Item, site: str, report: Report, numbers: _CommentNumbers) -> None:
     keys = {c.id: f"wordpress:{site}:c{c.id}" for c in item.comments}
     known = dict(db.session.execute(
         sa.select(Comment.source_key, Comment.id).where(Comment.source_key.in_(keys.values()))
@@ -171,6 +214,7 @@ def _comments(article: Article, item: Item, site: str, report: Report) -> None:
             continue
         status = CommentStatus(wp_comment.status)
         comment = Comment(
+            id=numbers.take(wp_comment.id),
             article_id=article.id,
             parent_id=new_ids.get(wp_comment.parent_id) if wp_comment.parent_id else None,
             body=comment_text(wp_comment.body_html),

@@ -138,7 +138,8 @@ def test_every_setting_has_a_labelled_described_field_in_a_group(admin_client):
         assert re.search(rf'id="{field_id}"[^>]*aria-describedby="{field_id}-help"', html) or re.search(
             rf'aria-describedby="{field_id}-help"[^>]*>', html), spec.key
         assert f'id="{field_id}-help"' in html
-    for title in ("Comments", "Screening &amp; limits", "Comment policy", "Policy rules", "Settings history"):
+    for title in ("Site", "Comments", "Screening &amp; limits", "Comment policy", "Policy rules",
+                  "Settings history"):
         assert title in html
     assert 'name="COMMENT_MAX_LENGTH" value="1500"' in html
     assert re.search(r'<textarea id="setting-disallowed-words"', html)
@@ -525,3 +526,58 @@ def test_texts_typed_by_an_admin_are_shown_as_text(app, admin_client, article):
                  admin_client.get(PAGE).get_data(as_text=True)):
         assert "<script>alert(1)" not in html and "<img src=x" not in html
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "{{7*7}}" in html
+
+
+# --- Branding -----------------------------------------------------------------------------------
+
+
+def test_branding_reaches_every_page_and_the_cached_one_at_once(app, admin_client, article, add_comment):
+    from datetime import UTC, datetime
+
+    from talkback.models import Article, CommentStatus
+
+    with app.app_context():
+        db.session.get(Article, article.id).copyright_notice = ""  # the site's default line
+        db.session.commit()
+    # 02:30 UTC on New Year's Day: still December 31 in Dominica, already January 1 in Tokyo.
+    add_comment(status=CommentStatus.APPROVED,
+                submitted_at=datetime(2026, 1, 1, 2, 30, tzinfo=UTC))
+    reader = app.test_client()
+    url = f"/articles/{article.slug}"
+    before = reader.get(url).get_data(as_text=True)  # now kept in the page and comment caches
+    assert "Talkback News" in before and "December 31, 2025" in before
+
+    response = save(admin_client, SITE_NAME="The Roseau Courier", SITE_OWNER="Courier Media Ltd",
+                    COPYRIGHT_NOTICE="© {site}, all rights reserved", SITE_TIMEZONE="Asia/Tokyo")
+    assert response.status_code == 303
+    page = reader.get(url).get_data(as_text=True)
+    assert "<title>" in page and "· The Roseau Courier</title>" in page
+    assert "Talkback News" not in page
+    assert "© Courier Media Ltd, all rights reserved" in page
+    assert "January 1, 2026" in page and "December 31, 2025" not in page
+    for path in ("/", "/policy", "/moderation/login", "/no-such-page"):
+        assert "The Roseau Courier" in reader.get(path).get_data(as_text=True), path
+    assert "The Roseau Courier" in admin_client.get("/moderation/").get_data(as_text=True)
+    keys = {row.key for row in history_rows(app)}
+    assert {"SITE_NAME", "SITE_OWNER", "COPYRIGHT_NOTICE", "SITE_TIMEZONE"} <= keys
+    history = admin_client.get(PAGE).get_data(as_text=True).split('id="settings-history"')[1]
+    assert "Time zone" in history and "Asia/Tokyo" in history
+
+
+def test_branding_is_checked(app, admin_client):
+    response = save(admin_client, SITE_NAME="  ", SITE_TIMEZONE="Mars/Olympus_Mons")
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Enter a time zone by its IANA name" in html and "cannot be empty" in html
+    assert 'value="Mars/Olympus_Mons"' in html
+    assert current(app, "SITE_TIMEZONE") == "America/Dominica"
+    assert current(app, "SITE_NAME") == "Talkback News"
+    assert settings.check_time_zone("Europe/London") is None
+
+
+def test_editors_type_times_in_the_site_time_zone(app, admin_client):
+    from blueprints.newsroom.forms import site_zone
+
+    save(admin_client, SITE_TIMEZONE="Europe/Paris")
+    with app.test_request_context():
+        assert site_zone().key == "Europe/Paris"

@@ -122,3 +122,46 @@ def test_id_links_answer_301(app):
         assert response.headers["Location"] == "/articles/markup-html-tags-and-formatting"
     assert client.get("/no-such-old-post/").status_code == 404
     assert client.get("/?p=999999").status_code == 200  # the front page, as before
+
+
+# --- Comment numbers: old #comment-N links ------------------------------------------------------
+
+
+def _imported_comments(app):
+    with app.app_context():
+        found = {int(c.source_key.rsplit(":c", 1)[1]): c for c in db.session.scalars(
+            sa.select(Comment).where(Comment.source_key.is_not(None)))}
+        db.session.expunge_all()
+        return found
+
+
+def test_into_an_empty_site_every_comment_keeps_its_wordpress_number(make_app):
+    app = make_app(DEMO_CONTENT=False)
+    output = _import(app)
+    assert "Comment numbers: 28 kept their WordPress number, 0 got a new one" in output
+    imported = _imported_comments(app)
+    assert len(imported) == 28 and all(c.id == number for number, c in imported.items())
+    page = app.test_client().get("/2012/01/03/template-comments/", follow_redirects=True)
+    html = page.get_data(as_text=True)
+    assert 'id="comment-881"' in html and 'id="comment-920"' in html  # #comment-881 just works
+    assert "data-wp-comment" not in html
+
+
+def test_a_taken_number_gets_a_new_one_and_the_page_keeps_the_old(app, article, add_comment):
+    taken = {add_comment(id=905, status=CommentStatus.APPROVED), add_comment(id=921)}
+    with app.app_context():
+        demo_ids = set(db.session.scalars(sa.select(Comment.id)))
+    output = _import(app)
+    imported = _imported_comments(app)
+    moved = {number for number, c in imported.items() if c.id != number}
+    assert moved == {number for number in imported if number in demo_ids} and taken <= moved
+    assert f"{len(imported) - len(moved)} kept their WordPress number, {len(moved)} got a new one" in output
+    assert all(imported[number].id > 927 for number in moved)  # above every number of the export
+
+    page = app.test_client().get("/2012/01/03/template-comments/", follow_redirects=True)
+    html = page.get_data(as_text=True)
+    assert 'id="comment-881"' in html
+    assert f'id="comment-{imported[905].id}" class="comment" data-wp-comment="905"' in html
+    assert html.count('id="comment-905"') == 0  # the site's own 905 is on its own article
+    # The sequence (PostgreSQL) moved past the numbers given by hand: a new comment just works.
+    assert add_comment() > max(c.id for c in imported.values())

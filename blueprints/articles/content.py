@@ -10,7 +10,6 @@ from datetime import datetime
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import current_app
 
 from talkback.extensions import db
 from talkback.models import Article, ArticleStatus, Comment, CommentStatus, PolicyRule
@@ -83,7 +82,7 @@ def policy_rules() -> list[PolicyRule]:
 
 def policy_text(site: Settings, key: str) -> str:
     """A policy text setting with "{site}" filled in (replace, not format: admins edit these)."""
-    return site[key].replace("{site}", current_app.config["SITE_OWNER"])
+    return site[key].replace("{site}", site["SITE_OWNER"])
 
 
 def policy_context(site: Settings) -> dict[str, object]:

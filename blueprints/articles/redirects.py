@@ -1,8 +1,9 @@
 """Old addresses of articles (WordPress permalinks, renamed slugs) answer 301 to the new one.
 
 Stored by the WordPress import (`talkback/wordpress_import.py`) as `ArticleRedirect` rows. A
-`#comment-N` fragment stays with the browser across the redirect; the article page carries the
-imported comments' old anchors for it (`comments/_comment.html`).
+`#comment-N` fragment stays with the browser across the redirect: an imported comment keeps its
+WordPress number as its id where it could (the anchor just works); one renumbered carries the old
+number as data-wp-comment (`comments/_comment.html`) and static/js/site.js moves there.
 """
 
 from __future__ import annotations

@@ -1,12 +1,21 @@
 """Reader pages: the front page, an article with its comment section, the comment policy."""
 
-from flask import abort, current_app, get_flashed_messages, make_response, render_template, request
+from flask import (
+    abort,
+    current_app,
+    get_flashed_messages,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
 from talkback import settings
 from talkback.settings import Settings
 
-from ..comments import cache, cookies
+from ..comments import cache, cookies, listing
 from ..comments.screening import comments_closed
 from ..comments.section import comment_form, reader_prefill, section_context
 from . import bp
@@ -40,6 +49,21 @@ def show(slug: str):
     response.vary.add("Cookie")  # which of the two a browser gets depends on its cookies
     response.add_etag()
     return response.make_conditional(request)
+
+
+@bp.get("/articles/<slug>/comments/<int:number>")
+def comment_link(slug: str, number: int):
+    """Where `#comment-<number>` is when the article's page at hand does not show it (an older
+    comment page; an old WordPress number): site.js comes here. The comment's page and anchor for
+    an approved comment, else the article."""
+    article = article_view(slug)
+    if article is None or not article.is_public:
+        abort(404)
+    found = listing.linked_comment(article.id, number)
+    page = listing.page_of(found, settings.current()["COMMENTS_PER_PAGE"]) if found else None
+    if page is None:
+        return redirect(url_for("articles.show", slug=article.slug))
+    return redirect(url_for("articles.show", slug=article.slug, cpage=page, _anchor=f"comment-{found.id}"))
 
 
 def _unpublished(article: ArticleView):

@@ -43,20 +43,24 @@ def _attempt(action, *args):
 @moderators.command("create")
 @click.argument("name")
 @click.option("--admin", is_flag=True, help="Make an admin, who also manages moderators and settings.")
+@click.option("--editor", is_flag=True, help="Make an editor, who writes articles and moderates nothing.")
 @_stdin_option
-def create_moderator(name: str, admin: bool, password_stdin: bool) -> None:
+def create_moderator(name: str, admin: bool, editor: bool, password_stdin: bool) -> None:
     """Create the moderator NAME (asks for the password twice)."""
+    if admin and editor:
+        raise click.UsageError("Choose --admin or --editor, not both (an admin also edits articles).")
     name = _attempt(accounts.clean_name, name)
     if accounts.find(name) is not None:
         raise click.ClickException(f"A moderator named {name!r} already exists.")
     password = _read_password(password_stdin)
-    moderator = _attempt(accounts.create_moderator, name, password, Role.ADMIN if admin else Role.MODERATOR)
+    role = Role.ADMIN if admin else Role.EDITOR if editor else Role.MODERATOR
+    moderator = _attempt(accounts.create_moderator, name, password, role)
     click.echo(f"Created {moderator.role.value} {moderator.name!r}. They can log in at /moderation/login.")
 
 
 @moderators.command("list")
 def list_moderators() -> None:
-    """List the moderators, with their role and when they were created."""
+    """List the moderators, with their role (admin, moderator or editor) and when they were created."""
     everyone = accounts.all_moderators()
     if not everyone:
         click.echo("No moderators yet. Create one with: flask moderators create NAME --admin")

@@ -43,7 +43,7 @@ def login():
     form = LoginForm()
     next_path = _dashboard_path(form.next.data or request.args.get("next"))
     if current_user.is_authenticated and request.method == "GET":
-        return redirect_to(next_path or url_for("moderation.queue"))
+        return redirect_to(next_path or home_of(current_user))
     if request.method == "GET":
         return _login_page(form, next_path)
     moderator = accounts.authenticate(form.name.data or "", form.password.data or "")
@@ -52,7 +52,12 @@ def login():
     # A fresh session: nothing from before the login (a planted session) carries over.
     session.clear()
     login_user(moderator, fresh=True)
-    return redirect_to(next_path or url_for("moderation.queue"))
+    return redirect_to(next_path or home_of(moderator))
+
+
+def home_of(moderator) -> str:
+    """Where a login lands: the queue for those who moderate, the articles for an editor."""
+    return url_for("moderation.queue") if moderator.can_moderate else url_for("newsroom.articles")
 
 
 def _login_page(form: LoginForm, next_path: str | None, error: str = "", status: int = 200):

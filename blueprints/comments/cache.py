@@ -111,9 +111,11 @@ def approved_comments(article: Article | ArticleView, page: int | None, per_page
     shows), so nobody can fill the cache by asking for page numbers."""
     wanted: int | str = NEWEST if page is None else max(page, 1)
 
+    zone = settings.current()["SITE_TIMEZONE"]  # the block's dates are written in it
+
     def key(which: int | str) -> str:
         return (f"comments:{shown_config_digest()}:{request.script_root}:{article.id}:"
-                f"v{article.comments_version}:{per_page}:{which}")
+                f"v{article.comments_version}:{per_page}:{zone}:{which}")
 
     found = _get(key(wanted))
     if found is None:

@@ -62,6 +62,33 @@ def approved_page(article: Article, page: int | None, per_page: int) -> CommentP
     return CommentPage(numbered, page, pages, total)
 
 
+def page_of(comment: Comment, per_page: int) -> int | None:
+    """The page of approved_page() that shows `comment` (one query: the approved comments of its
+    article up to and including it, in the page order), or None when it is not approved."""
+    if comment.status != CommentStatus.APPROVED:
+        return None
+    position = db.session.scalar(
+        sa.select(sa.func.count(Comment.id)).where(
+            Comment.article_id == comment.article_id, Comment.status == CommentStatus.APPROVED,
+            sa.or_(Comment.submitted_at < comment.submitted_at,
+                   sa.and_(Comment.submitted_at == comment.submitted_at, Comment.id <= comment.id)),
+        )
+    ) or 1
+    return -(-position // per_page)
+
+
+def linked_comment(article_id: int, number: int) -> Comment | None:
+    """The approved comment of the article that `#comment-<number>` names: the comment of that id,
+    or an imported one that had that WordPress number (renumbered on import)."""
+    return db.session.scalars(
+        sa.select(Comment)
+        .where(Comment.article_id == article_id, Comment.status == CommentStatus.APPROVED,
+               sa.or_(Comment.id == number, Comment.source_key.like(f"wordpress:%:c{int(number)}")))
+        .order_by((Comment.id == number).desc())
+        .limit(1)
+    ).first()
+
+
 @dataclass(frozen=True)
 class OwnComment:
     """A comment shown only to the browser that posted it, with what became of it."""

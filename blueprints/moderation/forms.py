@@ -5,7 +5,7 @@ name or a password acceptable stays in auth/accounts.py, which every way of chan
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, StringField
+from wtforms import PasswordField, RadioField, SelectChoice, StringField
 from wtforms.validators import AnyOf, EqualTo
 
 from talkback.models import Role
@@ -19,13 +19,20 @@ class PasswordForm(FlaskForm):
                                    validators=[EqualTo("password", PASSWORDS_DIFFER)])
 
 
+ROLE_CHOICES = [
+    SelectChoice(Role.MODERATOR.value, "Moderator (comments only)"),
+    SelectChoice(Role.EDITOR.value, "Editor (articles only)"),
+    SelectChoice(Role.ADMIN.value, "Admin (comments, articles, moderators and site settings)"),
+]
+
+
 class NewModeratorForm(PasswordForm):
     name = StringField("Name")
-    admin = BooleanField("Admin (also manages moderators and site settings)")
+    role_choice = RadioField("Role", choices=ROLE_CHOICES, default=Role.MODERATOR.value)
 
     @property
     def role(self) -> Role:
-        return Role.ADMIN if self.admin.data else Role.MODERATOR
+        return Role(self.role_choice.data)
 
 
 class RoleForm(FlaskForm):

@@ -21,6 +21,8 @@ from . import bp
 from .forms import NewModeratorForm, PasswordForm, RemoveForm, RoleForm, first_error
 from .views import FLASH, Said, admin_required
 
+ARTICLE = {Role.ADMIN: "an", Role.EDITOR: "an", Role.MODERATOR: "a"}
+
 
 def _page(status: int = 200, error: str = "", form: NewModeratorForm | None = None):
     return make_response(render_template(
@@ -78,13 +80,13 @@ def set_moderator_role(moderator_id: int):
     moderator = _moderator_or_404(moderator_id)
     form = RoleForm()
     if not form.validate():
-        return _page(422, "Choose admin or moderator.")
+        return _page(422, "Choose admin, editor or moderator.")
     role = Role(form.role.data)
     try:
         accounts.set_role(moderator, role)
     except accounts.AccountError as error:
         return _page(422, str(error))
-    return _done(f"{moderator.name} is now {'an admin' if role == Role.ADMIN else 'a moderator'}.")
+    return _done(f"{moderator.name} is now {ARTICLE[role]} {role.value}.")
 
 
 @bp.post("/moderators/<int:moderator_id>/remove")

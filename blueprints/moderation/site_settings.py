@@ -49,6 +49,7 @@ class Group:
 
 
 GROUPS: tuple[Group, ...] = (
+    Group("site", "Site", ("SITE_NAME", "SITE_OWNER", "COPYRIGHT_NOTICE", "SITE_TIMEZONE")),
     Group("comments", "Comments", (
         "COMMENT_MAX_LENGTH", "COMMENTS_CLOSE_AFTER_DAYS", "TRUST_APPROVED_AUTHORS")),
     Group("screening", "Screening & limits", (

@@ -25,11 +25,13 @@ from flask import (
 )
 from flask_login import current_user
 
+from talkback import settings
 from talkback.extensions import client_ip, login_manager
 from talkback.models import utcnow
 
 from ..articles.content import policy_rules
 from ..auth import accounts
+from ..comments import listing
 from ..htmx import is_htmx, redirect_to, render_page_or_fragment
 from ..navigation import current_page, local_path, page_of_htmx_request
 from . import actions, bp
@@ -76,6 +78,10 @@ SAID_MANY = {
 def _require_login():
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
+    if not current_user.can_moderate:  # an editor: articles only
+        if request.endpoint == "moderation.queue" and request.method == "GET":
+            return redirect_to(url_for("newsroom.articles"))
+        abort(403, "Editors work on articles only; comments are for moderators and admins.")
     return None
 
 
@@ -186,6 +192,19 @@ def comment(comment_id: int):
     found = _comment_or_404(comment_id)
     back = _back() if is_htmx() else current_page()
     return _render_item(found, "full", back)
+
+
+@bp.get("/on-site/<int:comment_id>")  # short: every queue row links here
+def on_site(comment_id: int):
+    """"View on site": the public page that shows the comment. An approved comment's page and anchor
+    are worked out when the link is followed (so the queue's rows stay light); any other status
+    goes to the article."""
+    found = _comment_or_404(comment_id)
+    page = listing.page_of(found, settings.current()["COMMENTS_PER_PAGE"])
+    if page is None:
+        return redirect_to(url_for("articles.show", slug=found.article.slug))
+    return redirect_to(url_for("articles.show", slug=found.article.slug, cpage=page,
+                               _anchor=f"comment-{found.id}"))
 
 
 def _render_item(found, mode: str, back: str, status: int = 200, error: str = "", draft: str | None = None):

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
+from talkback import settings
 from talkback.models import Article
 
 from .editing import Draft
@@ -23,7 +23,7 @@ COMMENT_CHOICES = [
 
 
 def site_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["SITE_TIMEZONE"])
+    return ZoneInfo(settings.current()["SITE_TIMEZONE"])
 
 
 class ArticleForm(FlaskForm):

@@ -13,6 +13,7 @@ from talkback.models import Article, Comment, CommentStatus, utcnow
 
 from ..articles.markdown import excerpt_of, render_markdown
 from ..htmx import is_htmx, redirect_to
+from ..web import localtime
 from . import bp, editing
 from .forms import ArticleForm
 
@@ -148,7 +149,7 @@ def _publish_word(article: Article) -> str:
 
 def _done(article: Article, action: str):
     when = article.published_at
-    flash(SAID[action].format(title=article.title, when=when and when.strftime("%Y-%m-%d %H:%M UTC")), FLASH)
+    flash(SAID[action].format(title=article.title, when=when and localtime(when)), FLASH)  # site time zone
     return redirect_to(url_for("newsroom.edit", article_id=article.id, _anchor="newsroom-status"))
 
 

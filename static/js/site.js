@@ -26,6 +26,26 @@
     textarea.setRangeText(insert, start, end, "end");
   }
 
+  // A #comment-N this page does not show: a comment renumbered on import carries its old WordPress
+  // number in data-wp-comment (go to it); otherwise the server says which comment page has it
+  // (an old link to a comment that is no longer on the newest page).
+  function followOldCommentLink() {
+    var match = /^#comment-(\d+)$/.exec(location.hash);
+    if (!match || document.getElementById("comment-" + match[1])) return;
+    var moved = document.querySelector('[data-wp-comment="' + match[1] + '"]');
+    if (moved) {
+      location.replace("#" + moved.id);
+    } else if (/\/articles\/[^/]+$/.test(location.pathname) && document.getElementById("comments")) {
+      location.replace(location.pathname + "/comments/" + match[1]);
+    }
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", followOldCommentLink);
+  } else {
+    followOldCommentLink();
+  }
+  window.addEventListener("hashchange", followOldCommentLink);
+
   // The counter's response says whether the text is over the limit (HX-Trigger).
   document.addEventListener("talkback:counted", function (event) {
     var textarea = event.target.closest ? event.target : null;

@@ -240,6 +240,7 @@ def test_log_in_and_decide_with_tab_enter_and_space(page, dashboard, js):
     tab_to(page, f"{bruno} a.decide-reject")
     page.keyboard.press("Enter")
     expect(page.locator(f"{bruno} .reject-form")).to_be_visible()
+    settled(page)  # the form's autofocus comes with the settle: Tab before it would race it
     tab_to(page, f"{bruno} input[name=rule]")
     for _ in range(4):
         page.keyboard.press("ArrowDown")
