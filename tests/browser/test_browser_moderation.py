@@ -111,6 +111,7 @@ def test_decisions_from_the_keyboard(jspage, dashboard, new_context):
     expect(count(page, "approved")).to_have_text("1")
     status = status_region(page)
     page.evaluate("document.getElementById('moderation-status').dataset.probe = 'same'")
+    page.wait_for_load_state("load")  # moderation.js (deferred) listens for the keys from then on
 
     page.keyboard.press("j")
     expect(row(page, dashboard, "Alba")).to_be_focused()

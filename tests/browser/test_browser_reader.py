@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from .browserkit import (
@@ -340,5 +342,8 @@ def test_each_submission_gets_a_key_of_its_own(page, live_server, article_path, 
     _body(page).fill("A comment with a key.")
     page.get_by_role("button", name="Post Comment").click()
     expect(page.locator("#comment-status")).to_have_text(AWAITING)
-    second = page.locator('#comment-form input[name="submission_key"]').input_value()
-    assert len(second) == 32 and second != first
+    # The fresh form's key is filled on htmx:load, after the swap settles: wait for it.
+    fresh = page.locator('#comment-form input[name="submission_key"]')
+    expect(fresh).to_have_value(re.compile(r"^[0-9a-f]{32}$"))
+    second = fresh.input_value()
+    assert second != first
