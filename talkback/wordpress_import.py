@@ -237,9 +237,9 @@ def _comments(article: Article, item: Item, site: str, report: Report, numbers: 
         kind = "" if comment.kind == "comment" else f" ({comment.kind})"
         report.comments[f"{status.value}{kind}"] += 1
     if approved:
-        # The public list changed: a new comments_version is a new cache key.
-        db.session.execute(sa.update(Article).where(Article.id == article.id)
-                           .values(comments_version=Article.comments_version + 1))
+        from blueprints.comments.cache import bump_comments_version  # (the app imports this module)
+
+        bump_comments_version(article.id)  # the public list changed
 
 
 def _parents_first(comments: Iterable[WPComment]) -> list[WPComment]:

@@ -210,3 +210,14 @@ def test_the_front_page_has_pages(make_app):
     assert "Story 0<" in first and "Story 19<" in first and "Story 20<" not in first
     assert "Older articles" in first and "Newer articles" not in first
     assert "Story 24<" in second and "Newer articles" in second and "Older articles" not in second
+
+
+def test_an_edit_shows_to_anonymous_readers_at_once(app, editor_client):
+    _form(editor_client, "/moderation/articles/new", title="Developing story", body="First version.",
+          action="publish")
+    reader = app.test_client()
+    assert "First version." in reader.get("/articles/developing-story").get_data(as_text=True)  # kept
+    article = _article(app, "Developing story")
+    _form(editor_client, f"/moderation/articles/{article.id}/edit", title="Developing story",
+          body="Updated version.", action="save")
+    assert "Updated version." in reader.get("/articles/developing-story").get_data(as_text=True)

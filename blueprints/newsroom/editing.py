@@ -2,7 +2,9 @@
 
 Every change is an `ArticleChange` row (who, when, what: field → [old, new]), written in the same
 transaction as the change. A published article whose time has not come is *scheduled*: it appears
-on its own at that time (the reader pages ask `Article.public()`), without anyone acting.
+on its own at that time (the reader pages ask `Article.public()`), without anyone acting. Readers'
+cached copies need no bump here: an article page's cache key holds the article's row as shown
+(comments/cache.py `page_key`), so any edit is a new key.
 """
 
 from __future__ import annotations
@@ -102,7 +104,6 @@ def update(article: Article, draft: Draft, editor: Moderator) -> dict[str, list[
     if changes:
         article.updated_at = utcnow()
         _record(article, "edit", changes, editor)
-        _bump(article)
     return changes
 
 
@@ -119,7 +120,6 @@ def publish(article: Article, editor: Moderator, at: datetime | None = None) -> 
     article.published_at = at
     article.updated_at = now
     _record(article, "schedule" if at > now else "publish", changes, editor)
-    _bump(article)
 
 
 def unpublish(article: Article, editor: Moderator) -> None:
@@ -129,7 +129,6 @@ def unpublish(article: Article, editor: Moderator) -> None:
     article.updated_at = utcnow()
     _record(article, "unpublish", {"status": [ArticleStatus.PUBLISHED.value, ArticleStatus.DRAFT.value]},
             editor)
-    _bump(article)
 
 
 def delete(article: Article, editor: Moderator) -> None:
@@ -178,11 +177,6 @@ def _values(draft: Draft, article: Article | None) -> dict[str, Any]:
 def _record(article: Article, action: str, changes: dict[str, list[Any]], editor: Moderator) -> None:
     db.session.add(ArticleChange(article_id=article.id, article_title=article.title, action=action,
                                  changes=changes, moderator_id=editor.id, created_at=utcnow()))
-
-
-def _bump(article: Article) -> None:
-    """What readers see of the article changed: its cached pages must not be served again."""
-    article.comments_version = (article.comments_version or 0) + 1
 
 
 def _plain(value: Any) -> Any:
